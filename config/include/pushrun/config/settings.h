@@ -1,0 +1,84 @@
+#pragma once
+// Everything one pushrun run needs to know, and the layers it is resolved from.
+// Precedence is decided in exactly one place, Resolve(): flags > environment > the job's
+// table > [defaults] > built-in defaults. Groupings and headers merge key by key in that order.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pushrun/metrics/pushgateway.h"
+
+namespace pushrun::config {
+
+using Duration = std::chrono::milliseconds;
+
+enum class PushMethod { kPost, kPut };
+enum class LogFormat { kText, kJson };
+
+// One source of settings. Every field is optional: unset means "this layer says nothing".
+struct Layer {
+  std::optional<std::string> gateway_url;
+  std::optional<std::string> job;
+  std::map<std::string, std::string> grouping;
+  std::optional<PushMethod> method;
+  std::optional<bool> delete_on_success;
+  std::optional<bool> push_start;
+  std::optional<Duration> timeout;  // the command's; zero means none
+  std::optional<Duration> kill_after;
+  std::optional<int> timeout_signal;
+  std::optional<std::string> sidecar;
+  std::optional<std::string> textfile_dir;
+  std::optional<bool> fail_on_push_error;
+  std::optional<std::string> prefix;
+  std::optional<std::string> spool_dir;
+  std::optional<std::string> lock_file;
+  std::optional<std::size_t> sidecar_max_bytes;
+  std::optional<std::size_t> max_series;
+  std::optional<std::vector<std::string>> command;
+  // Push client settings.
+  std::optional<Duration> push_timeout;
+  std::optional<Duration> connect_timeout;
+  std::optional<Duration> push_deadline;
+  std::optional<int> retries;
+  std::map<std::string, std::string> headers;
+  std::optional<std::string> username;
+  std::optional<std::string> password;      // the secret itself, already read from file/env
+  std::optional<std::string> bearer_token;  // likewise
+  std::optional<std::string> ca_file;
+  std::optional<std::string> cert_file;
+  std::optional<std::string> key_file;
+  std::optional<bool> insecure_skip_verify;
+  std::optional<std::string> proxy;
+  std::optional<bool> gzip;
+};
+
+struct Settings {
+  std::string gateway_url;  // empty: no gateway; the report goes to textfile_dir or stderr
+  std::string job;          // empty until defaulted from the command's base name
+  std::map<std::string, std::string> grouping;
+  PushMethod method = PushMethod::kPost;
+  bool delete_on_success = false;
+  bool push_start = false;
+  Duration timeout{0};  // zero: no timeout
+  Duration kill_after{10'000};
+  int timeout_signal = 15;  // SIGTERM
+  std::string sidecar;      // empty: a fresh private file
+  std::string textfile_dir;
+  bool fail_on_push_error = false;
+  std::string prefix = "pushrun";
+  std::string spool_dir;
+  std::string lock_file;
+  std::size_t sidecar_max_bytes = 16 * 1024 * 1024;
+  std::size_t max_series = 100'000;
+  std::vector<std::string> command;
+  Duration push_deadline{10'000};  // all push attempts of a run, well under k8s' 30 s grace
+  metrics::PushOptions push;       // timeouts, retries, headers, auth, TLS, proxy, gzip
+};
+
+// Layers from most to least important: {flags, environment, job table, [defaults]}.
+Settings Resolve(const std::vector<const Layer*>& layers_by_precedence);
+
+}  // namespace pushrun::config

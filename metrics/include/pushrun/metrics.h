@@ -1,0 +1,12 @@
+#pragma once
+// The umbrella header of libpushrun's metrics library.
+
+#include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/exposition.h"
+#include "pushrun/metrics/family.h"
+#include "pushrun/metrics/metric.h"
+#include "pushrun/metrics/names.h"
+#include "pushrun/metrics/parser.h"
+#include "pushrun/metrics/pushgateway.h"
+#include "pushrun/metrics/registry.h"
+#include "pushrun/metrics/transport.h"

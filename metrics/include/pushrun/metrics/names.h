@@ -1,0 +1,19 @@
+#pragma once
+// Validation of metric and label names, shared by metrics, parser and Pushgateway client.
+
+#include <string_view>
+
+namespace pushrun::metrics {
+
+// [a-zA-Z_:][a-zA-Z0-9_:]*
+bool IsValidMetricName(std::string_view name);
+// [a-zA-Z_][a-zA-Z0-9_]* (any prefix)
+bool IsValidLabelName(std::string_view name);
+// A label name a user may set: valid and not starting with "__" (reserved for Prometheus).
+bool IsValidUserLabelName(std::string_view name);
+
+// Throw std::invalid_argument naming the offending string and the allowed syntax.
+void CheckMetricName(std::string_view name);
+void CheckUserLabelName(std::string_view name);
+
+}  // namespace pushrun::metrics

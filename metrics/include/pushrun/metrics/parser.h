@@ -1,0 +1,40 @@
+#pragma once
+// A strict parser for the Prometheus text format 0.0.4: the contract for sidecar files.
+// It never crashes, never hangs and never reads past `max_bytes`; any input gives either
+// families or one error with a 1-based line and column.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pushrun/metrics/family.h"
+
+namespace pushrun::metrics {
+
+struct ParseOptions {
+  std::size_t max_bytes = 16 * 1024 * 1024;
+  std::size_t max_series = 200'000;
+};
+
+struct ParseError {
+  std::size_t line = 0;    // 1-based
+  std::size_t column = 0;  // 1-based, in bytes
+  std::string message;     // says what was found and what was expected
+  // "<source>:<line>:<column>: <message>"
+  std::string Format(std::string_view source) const;
+};
+
+struct ParseResult {
+  std::vector<MetricFamily> families;  // in order of first appearance
+  std::optional<ParseError> error;     // set: `families` is empty
+  bool ok() const { return !error.has_value(); }
+};
+
+// Samples of a histogram or summary ("x_bucket", "x_sum", "x_count", "x") are grouped into
+// the family declared by "# TYPE x ...". Samples without a TYPE line form untyped families.
+// Timestamps are accepted and reported in Sample::timestamp_ms so callers can refuse them.
+ParseResult ParseText(std::string_view text, const ParseOptions& options = {});
+
+}  // namespace pushrun::metrics

@@ -1,0 +1,110 @@
+#pragma once
+// A client for the Prometheus Pushgateway, after prom-client's Pushgateway:
+//   Pushgateway gateway("http://pushgateway:9091", options, registry);
+//   gateway.Push({.job_name = "backup", .groupings = {{"instance", "db1"}}});
+// Thread-safe: calls may run concurrently; options are never mutated by a call.
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "pushrun/metrics/registry.h"
+#include "pushrun/metrics/transport.h"
+
+namespace pushrun::metrics {
+
+struct PushParams {
+  std::string job_name;
+  std::map<std::string, std::string> groupings;  // sorted: deterministic URLs
+};
+
+struct BasicAuth {
+  std::string username;
+  std::string password;
+};
+
+struct RetryOptions {
+  int max_retries = 0;  // extra attempts after the first
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{2000};
+  // All attempts and waits of one call end by this; zero means timeout * (max_retries + 1).
+  std::chrono::milliseconds deadline{0};
+};
+
+struct PushOptions {
+  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds connect_timeout{3'000};
+  Headers headers;  // extra headers sent with every request
+  std::optional<BasicAuth> basic_auth;
+  std::string bearer_token;  // sent as "Authorization: Bearer <token>"
+  TlsOptions tls;
+  std::string proxy;
+  bool gzip = false;  // gzip request bodies (Pushgateway >= 1.5.0)
+  RetryOptions retry;
+  std::shared_ptr<Transport> transport;  // null: MakeCurlTransport()
+};
+
+struct PushResult {
+  int status = 0;
+  std::string body;
+};
+
+enum class ErrorCategory { kValidation, kTransport, kHttp };
+std::string_view CategoryName(ErrorCategory category);
+
+class PushError : public std::runtime_error {
+ public:
+  PushError(ErrorCategory category, std::string message, int status = 0, std::string body = {},
+            std::string url = {}, int attempts = 0);
+  ErrorCategory category() const { return category_; }
+  int status() const { return status_; }               // 0 unless kHttp
+  const std::string& body() const { return body_; }    // the gateway's response text
+  const std::string& url() const { return url_; }      // credentials redacted
+  int attempts() const { return attempts_; }
+
+ private:
+  ErrorCategory category_;
+  int status_;
+  std::string body_;
+  std::string url_;
+  int attempts_;
+};
+
+// "<base>/metrics/job/<job>{/<name>/<value>}" with the encoding rules of PROTOCOL.md.
+// Throws PushError(kValidation) for an empty job or bad grouping label names.
+std::string GroupPath(const PushParams& params);
+// `url` with any user:password@ removed.
+std::string RedactUrl(std::string_view url);
+
+class Pushgateway {
+ public:
+  // Throws std::invalid_argument for a URL that is not http(s)://host[:port][/prefix].
+  explicit Pushgateway(std::string url, PushOptions options = {},
+                       Registry& registry = DefaultRegistry());
+
+  PushResult Push(const PushParams& params) const;     // PUT: replace the whole group
+  PushResult PushAdd(const PushParams& params) const;  // POST: replace the families sent
+  PushResult Delete(const PushParams& params) const;   // DELETE: remove the group
+
+  std::future<PushResult> PushAsync(PushParams params) const;
+  std::future<PushResult> PushAddAsync(PushParams params) const;
+  std::future<PushResult> DeleteAsync(PushParams params) const;
+
+  // The full URL a call with these params would use, credentials redacted.
+  std::string UrlFor(const PushParams& params) const;
+  // The body Push/PushAdd would send (text 0.0.4), after validation against `params`.
+  std::string BodyFor(const PushParams& params) const;
+
+ private:
+  PushResult Send(std::string_view method, const PushParams& params) const;
+
+  std::string base_url_;
+  PushOptions options_;
+  Registry* registry_;
+};
+
+}  // namespace pushrun::metrics

@@ -1,0 +1,57 @@
+#pragma once
+// The seam between the Pushgateway client and the network. The client builds requests and
+// interprets responses; a Transport only moves bytes. Tests substitute a fake.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pushrun::metrics {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct TlsOptions {
+  std::string ca_file;    // empty: the system trust store
+  std::string cert_file;  // client certificate (PEM)
+  std::string key_file;   // client key (PEM)
+  bool insecure_skip_verify = false;
+};
+
+struct HttpRequest {
+  std::string method;  // "PUT", "POST", "DELETE"
+  std::string url;     // may contain credentials only if the user put them there
+  Headers headers;     // including Content-Type, Content-Encoding, Authorization
+  std::string body;
+  std::chrono::milliseconds timeout{0};          // whole request
+  std::chrono::milliseconds connect_timeout{0};  //
+  TlsOptions tls;
+  std::string proxy;  // empty: the environment's (http_proxy, https_proxy, no_proxy)
+};
+
+struct HttpResponse {
+  int status = 0;
+  Headers headers;  // names lower-cased
+  std::string body;
+};
+
+// Thrown by a Transport when no HTTP response was obtained (DNS, connect, TLS, timeout).
+class TransportFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Sends one request; never follows redirects. Thread-safe.
+  virtual HttpResponse Send(const HttpRequest& request) = 0;
+};
+
+// The libcurl transport.
+std::shared_ptr<Transport> MakeCurlTransport();
+
+}  // namespace pushrun::metrics

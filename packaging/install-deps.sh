@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian bookworm package that pushrun's build, tests, demo and benchmarks need,
+# and only those that are missing. Run as root or with sudo available. Idempotent.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config
+  libboost1.81-dev libboost-filesystem1.81-dev
+  libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev zlib1g-dev
+  # tests
+  catch2 prometheus-pushgateway openssl curl util-linux procps python3
+  # fuzzing and sanitizers
+  clang libclang-rt-14-dev
+  # packaging checks
+  prometheus man-db dpkg-dev file
+  # benchmarks (peers are measured, never linked by the product)
+  libbenchmark-dev prometheus-cpp-dev python3-prometheus-client hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts the packaged Pushgateway as a system service on :9091; pushrun's tests and demo
+# run their own on free loopback ports and need nothing from it.
