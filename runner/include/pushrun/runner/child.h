@@ -1,0 +1,51 @@
+#pragma once
+// Runs the wrapped command and measures it, without changing what it does: it gets pushrun's
+// stdin/stdout/stderr, environment (plus extra variables), default signal dispositions and an
+// empty signal mask, in a process group of its own.
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pushrun::runner {
+
+struct ChildSpec {
+  std::vector<std::string> argv;       // argv[0] is looked up in PATH unless it has a '/'
+  std::vector<std::string> extra_env;  // "NAME=value", added to (overriding) the environment
+  std::chrono::milliseconds timeout{0};  // zero: none
+  std::chrono::milliseconds kill_after{10'000};  // SIGKILL this long after the timeout signal
+  int timeout_signal = 15;
+  // Called once the command has been exec'd (not on spawn failure), while it runs, on the
+  // calling thread; used for work that must not delay the child (e.g. a "running" push).
+  std::function<void()> on_started;
+};
+
+enum class SpawnFailure { kNone, kNotFound, kNotExecutable, kOther };
+
+struct ChildOutcome {
+  SpawnFailure spawn_failure = SpawnFailure::kNone;
+  std::string spawn_error;  // strerror-style text when spawn_failure != kNone
+  int exit_code = 0;        // valid when the child exited normally
+  int signal = 0;           // the signal that killed the child, 0 if none
+  bool timed_out = false;
+  int received_signal = 0;  // first forwarded signal pushrun itself received (0 if none)
+  std::chrono::system_clock::time_point start_time;
+  std::chrono::system_clock::time_point end_time;
+  double duration_seconds = 0;  // monotonic clock
+  struct rusage usage {};       // of the child (wait4) and any reaped descendants
+  int reaped_orphans = 0;       // descendants reaped as subreaper / PID 1
+
+  // pushrun's exit status: the child's code; 128+N on signal N; 124 on timeout; 127 not
+  // found; 126 not executable; 125 for other spawn failures.
+  int WrapperExitCode() const;
+};
+
+// Blocks until the command and, when pushrun is the subreaper, every descendant it adopted
+// have been waited for (bounded: it does not wait for daemonized grandchildren after the
+// child's exit). Forwards TERM, INT, HUP, QUIT, USR1, USR2 to the child's process group.
+ChildOutcome RunChild(const ChildSpec& spec);
+
+}  // namespace pushrun::runner
