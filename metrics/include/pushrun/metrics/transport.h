@@ -51,7 +51,13 @@ class Transport {
   virtual HttpResponse Send(const HttpRequest& request) = 0;
 };
 
-// The libcurl transport.
+// The libcurl transport: every scheme, TLS options, proxies.
 std::shared_ptr<Transport> MakeCurlTransport();
+// Plain http:// only, straight over a socket: no libcurl loaded, no proxy support.
+std::shared_ptr<Transport> MakeSocketTransport();
+// What a Pushgateway uses unless told otherwise: the socket transport for plain http:// URLs
+// without credentials when no proxy is configured (in the request or the environment), and
+// libcurl, created on first need, for everything else.
+std::shared_ptr<Transport> MakeDefaultTransport();
 
 }  // namespace pushrun::metrics

@@ -1,0 +1,49 @@
+// Chooses a transport per request; see MakeDefaultTransport in transport.h.
+
+#include <cstdlib>
+#include <mutex>
+
+#include "http_url.h"
+#include "pushrun/metrics/transport.h"
+
+namespace pushrun::metrics {
+namespace {
+
+bool ProxyInEnvironment() {
+  // The variables curl honours for http:// URLs; any of them set means curl decides.
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return true;
+  }
+  return false;
+}
+
+class DefaultTransport final : public Transport {
+ public:
+  HttpResponse Send(const HttpRequest& request) override {
+    if (SocketCanSend(request)) return socket_->Send(request);
+    return Curl().Send(request);
+  }
+
+ private:
+  static bool SocketCanSend(const HttpRequest& request) {
+    if (!request.proxy.empty() || ProxyInEnvironment()) return false;
+    HttpUrl url = ParseHttpUrl(request.url);
+    return url.scheme == "http" && url.userinfo.empty();
+  }
+
+  Transport& Curl() {
+    std::call_once(curl_once_, [this] { curl_ = MakeCurlTransport(); });
+    return *curl_;
+  }
+
+  std::shared_ptr<Transport> socket_ = MakeSocketTransport();
+  std::once_flag curl_once_;
+  std::shared_ptr<Transport> curl_;
+};
+
+}  // namespace
+
+std::shared_ptr<Transport> MakeDefaultTransport() { return std::make_shared<DefaultTransport>(); }
+
+}  // namespace pushrun::metrics

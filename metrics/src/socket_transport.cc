@@ -1,0 +1,305 @@
+// A plain-HTTP/1.1 transport over one TCP connection per request. It exists so that pushing to
+// an http:// gateway does not load libcurl and its ~30 shared libraries (several milliseconds
+// and over a megabyte of relocated memory per process); https, proxies and credentials in the
+// URL go to curl (see MakeDefaultTransport).
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "http_url.h"
+#include "pushrun/metrics/transport.h"
+
+namespace pushrun::metrics {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Responses from a gateway are short; a larger one is cut here rather than held in memory.
+constexpr std::size_t kMaxResponseBytes = 1 << 20;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string Describe(const std::string& what, int error) {
+  return what + ": " + std::strerror(error);
+}
+
+int RemainingMs(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() <= 0 ? 0 : static_cast<int>(left.count());
+}
+
+// Waits until `fd` is ready for `events` or the deadline passes; EINTR is retried.
+void WaitFor(int fd, short events, Clock::time_point deadline, const std::string& what) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    int ms = RemainingMs(deadline);
+    if (ms == 0) throw TransportFailure(what + ": timed out");
+    int n = ::poll(&p, 1, ms);
+    if (n > 0) return;
+    if (n == 0) throw TransportFailure(what + ": timed out");
+    if (errno != EINTR) throw TransportFailure(Describe(what, errno));
+  }
+}
+
+int Connect(const HttpUrl& url, Clock::time_point connect_deadline) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  std::string port = std::to_string(url.port);
+  int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found);
+  if (rc != 0) {
+    throw TransportFailure("resolve " + url.host + ": " + ::gai_strerror(rc));
+  }
+  std::string last_error = "connect to " + url.authority + ": no address";
+  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                      ai->ai_protocol);
+    if (fd < 0) {
+      last_error = Describe("socket", errno);
+      continue;
+    }
+    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+      ::freeaddrinfo(found);
+      return fd;
+    }
+    int error = errno;
+    if (error == EINPROGRESS) {
+      try {
+        WaitFor(fd, POLLOUT, connect_deadline, "connect to " + url.authority);
+        socklen_t len = sizeof(error);
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+        if (error == 0) {
+          ::freeaddrinfo(found);
+          return fd;
+        }
+      } catch (const TransportFailure& e) {
+        last_error = e.what();
+        ::close(fd);
+        continue;
+      }
+    }
+    last_error = Describe("connect to " + url.authority, error);
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  throw TransportFailure(last_error);
+}
+
+void SendAll(int fd, std::string_view head, std::string_view body, Clock::time_point deadline,
+             const std::string& what) {
+  std::size_t sent = 0;
+  const std::size_t total = head.size() + body.size();
+  while (sent < total) {
+    iovec parts[2];
+    int count = 0;
+    if (sent < head.size()) {
+      parts[count++] = {const_cast<char*>(head.data()) + sent, head.size() - sent};
+      parts[count++] = {const_cast<char*>(body.data()), body.size()};
+    } else {
+      std::size_t off = sent - head.size();
+      parts[count++] = {const_cast<char*>(body.data()) + off, body.size() - off};
+    }
+    msghdr msg{};
+    msg.msg_iov = parts;
+    msg.msg_iovlen = count;
+    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      WaitFor(fd, POLLOUT, deadline, what);
+    } else if (errno != EINTR) {
+      throw TransportFailure(Describe(what, errno));
+    }
+  }
+}
+
+// Reads until the peer closes, or the response is complete per Content-Length / chunking.
+class ResponseReader {
+ public:
+  ResponseReader(int fd, Clock::time_point deadline, std::string what)
+      : fd_(fd), deadline_(deadline), what_(std::move(what)) {}
+
+  HttpResponse Read() {
+    std::size_t header_end;
+    while ((header_end = data_.find("\r\n\r\n")) == std::string::npos) {
+      if (data_.size() > 64 * 1024) Fail("response headers too large");
+      if (!Fill()) Fail("connection closed before a complete response");
+    }
+    HttpResponse response;
+    std::string_view head(data_.data(), header_end);
+    ParseHead(head, response);
+    std::size_t body_start = header_end + 4;
+    std::string_view encoding = HeaderValue(response, "transfer-encoding");
+    std::string_view length = HeaderValue(response, "content-length");
+    if (encoding.find("chunked") != std::string_view::npos) {
+      response.body = ReadChunked(body_start);
+    } else if (!length.empty()) {
+      std::size_t n = 0;
+      auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+      if (ec != std::errc()) Fail("bad Content-Length");
+      std::size_t want = std::min(n, kMaxResponseBytes);
+      while (data_.size() - body_start < want) {
+        if (!Fill()) Fail("connection closed in the middle of the body");
+      }
+      response.body = data_.substr(body_start, want);
+    } else {
+      while (data_.size() - body_start < kMaxResponseBytes && Fill()) {
+      }
+      response.body = data_.substr(body_start, kMaxResponseBytes);
+    }
+    return response;
+  }
+
+ private:
+  [[noreturn]] void Fail(const std::string& why) { throw TransportFailure(what_ + ": " + why); }
+
+  // Appends what the socket has; false on orderly close.
+  bool Fill() {
+    char buffer[16 * 1024];
+    for (;;) {
+      ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n > 0) {
+        data_.append(buffer, static_cast<std::size_t>(n));
+        return true;
+      }
+      if (n == 0) return false;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        WaitFor(fd_, POLLIN, deadline_, what_);
+      } else if (errno != EINTR) {
+        Fail(std::strerror(errno));
+      }
+    }
+  }
+
+  void ParseHead(std::string_view head, HttpResponse& response) {
+    std::size_t eol = head.find("\r\n");
+    std::string_view status_line = head.substr(0, eol);
+    // "HTTP/1.1 200 OK"
+    if (status_line.size() < 12 || status_line.substr(0, 5) != "HTTP/") {
+      Fail("not an HTTP response");
+    }
+    std::string_view code = status_line.substr(9, 3);
+    auto [p, ec] = std::from_chars(code.data(), code.data() + code.size(), response.status);
+    if (ec != std::errc() || p != code.data() + 3) Fail("bad status line");
+    while (eol != std::string_view::npos) {
+      std::size_t start = eol + 2;
+      eol = head.find("\r\n", start);
+      std::string_view line = head.substr(start, eol == std::string_view::npos ? eol : eol - start);
+      std::size_t colon = line.find(':');
+      if (colon == std::string_view::npos) continue;
+      std::string name(line.substr(0, colon));
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+        value.remove_prefix(1);
+      }
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      response.headers.emplace_back(std::move(name), std::string(value));
+    }
+  }
+
+  static std::string_view HeaderValue(const HttpResponse& response, std::string_view name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == name) return value;
+    }
+    return {};
+  }
+
+  std::string ReadChunked(std::size_t pos) {
+    std::string body;
+    for (;;) {
+      std::size_t eol;
+      while ((eol = data_.find("\r\n", pos)) == std::string::npos) {
+        if (!Fill()) Fail("connection closed in a chunked body");
+      }
+      std::size_t size = 0;
+      auto [p, ec] = std::from_chars(data_.data() + pos, data_.data() + eol, size, 16);
+      if (ec != std::errc()) Fail("bad chunk size");
+      pos = eol + 2;
+      if (size == 0) return body;
+      while (data_.size() < pos + size + 2) {
+        if (!Fill()) Fail("connection closed in a chunk");
+      }
+      if (body.size() < kMaxResponseBytes) {
+        body.append(data_, pos, std::min(size, kMaxResponseBytes - body.size()));
+      }
+      pos += size + 2;
+    }
+  }
+
+  int fd_;
+  Clock::time_point deadline_;
+  std::string what_;
+  std::string data_;
+};
+
+class SocketTransport final : public Transport {
+ public:
+  HttpResponse Send(const HttpRequest& request) override {
+    HttpUrl url = ParseHttpUrl(request.url);
+    if (url.scheme != "http" || !url.userinfo.empty()) {
+      throw std::invalid_argument("the socket transport only speaks plain http without credentials");
+    }
+    const auto start = Clock::now();
+    const auto deadline = start + (request.timeout.count() > 0 ? request.timeout
+                                                                 : std::chrono::hours(24));
+    auto connect_deadline = request.connect_timeout.count() > 0
+                                ? std::min(deadline, start + request.connect_timeout)
+                                : deadline;
+    const std::string what = request.method + " " + url.Redacted();
+    Fd fd(Connect(url, connect_deadline));
+
+    std::string head;
+    head.reserve(256 + request.headers.size() * 64);
+    head.append(request.method).append(" ").append(url.path_and_query).append(" HTTP/1.1\r\n");
+    head.append("Host: ").append(url.authority).append("\r\n");
+    bool has_agent = false;
+    for (const auto& [name, value] : request.headers) {
+      if (name.find_first_of("\r\n:") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        throw std::invalid_argument("header \"" + name + "\" contains a line break or colon");
+      }
+      has_agent = has_agent || strcasecmp(name.c_str(), "user-agent") == 0;
+      head.append(name).append(": ").append(value).append("\r\n");
+    }
+    if (!has_agent) head.append("User-Agent: pushrun\r\n");
+    head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+    head.append("Connection: close\r\n\r\n");
+
+    SendAll(fd.get(), head, request.body, deadline, what);
+    return ResponseReader(fd.get(), deadline, what).Read();
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<Transport> MakeSocketTransport() { return std::make_shared<SocketTransport>(); }
+
+}  // namespace pushrun::metrics
