@@ -52,7 +52,10 @@ class CounterChild {
   std::shared_ptr<detail::CounterCell> cell_;
 };
 
-// Exposed as "<name>_total" (the name may be given with or without the suffix).
+// Exposed as "<name>_total" (the name may be given with or without the suffix). The family
+// is named "<name>_total" too: the text format 0.0.4 needs "# TYPE" to name the samples
+// exactly, and the OpenMetrics writer drops the suffix from its metadata lines. Register
+// conflicts and Registry::Unregister() therefore use "<name>_total".
 class Counter {
  public:
   explicit Counter(MetricOptions options);

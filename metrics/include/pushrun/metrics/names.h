@@ -11,6 +11,9 @@ bool IsValidMetricName(std::string_view name);
 bool IsValidLabelName(std::string_view name);
 // A label name a user may set: valid and not starting with "__" (reserved for Prometheus).
 bool IsValidUserLabelName(std::string_view name);
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF); label values
+// and HELP texts must be UTF-8 for Prometheus.
+bool IsValidUtf8(std::string_view text);
 
 // Throw std::invalid_argument naming the offending string and the allowed syntax.
 void CheckMetricName(std::string_view name);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,8 @@ class Registry {
  private:
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<Collectable>> collectables_;
+  // Family name -> the collectable producing it, for duplicate checks and Unregister.
+  std::map<std::string, const Collectable*, std::less<>> owners_;
   ExpositionFormat format_;
 };
 
