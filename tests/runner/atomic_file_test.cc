@@ -1,0 +1,41 @@
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "pushrun/runner/atomic_file.h"
+
+namespace fs = std::filesystem;
+using pushrun::runner::WriteFileAtomically;
+
+namespace {
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST_CASE("WriteFileAtomically: replaces the content and leaves no temporary file",
+          "[runner][atomic]") {
+  fs::path dir = fs::temp_directory_path() / ("pushrun-atomic-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::path target = dir / "job.prom";
+  REQUIRE(WriteFileAtomically(target, "a 1\n").empty());
+  REQUIRE(WriteFileAtomically(target, "a 2\n", 0600).empty());
+  CHECK(Slurp(target) == "a 2\n");
+  struct stat st {};
+  REQUIRE(::stat(target.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("WriteFileAtomically: a missing directory is an error that names it",
+          "[runner][atomic]") {
+  std::string error = WriteFileAtomically("/nonexistent-pushrun-dir/x.prom", "x 1\n");
+  CHECK_THAT(error, Catch::Contains("/nonexistent-pushrun-dir"));
+}
