@@ -45,7 +45,7 @@ struct PushOptions {
   std::string proxy;
   bool gzip = false;  // gzip request bodies (Pushgateway >= 1.5.0)
   RetryOptions retry;
-  std::shared_ptr<Transport> transport;  // null: MakeCurlTransport()
+  std::shared_ptr<Transport> transport;  // null: MakeDefaultTransport()
 };
 
 struct PushResult {

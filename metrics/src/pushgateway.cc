@@ -1,0 +1,385 @@
+// The Pushgateway client: builds the request of a Push/PushAdd/Delete call, sends it through a
+// Transport with retries inside one deadline, and turns the outcome into a result or a PushError.
+
+#include "pushrun/metrics/pushgateway.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "gzip.h"
+#include "http_url.h"
+#include "pushrun/metrics/exposition.h"
+#include "retry.h"
+
+namespace pushrun::metrics {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Standard base64 (RFC 4648 section 4, padded), as HTTP basic authentication wants it.
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    unsigned n = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
+  }
+}
+
+std::string_view TrimTrailingSpace(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string_view FindHeader(const Headers& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return value;
+  }
+  return {};
+}
+
+// "HTTP 400 Bad Request: <gateway text>"; long bodies are cut in the message, never in body().
+std::string DescribeResponse(const HttpResponse& response) {
+  constexpr size_t kMaxBodyInMessage = 2000;
+  std::string text = "HTTP " + std::to_string(response.status);
+  if (std::string_view reason = ReasonPhrase(response.status); !reason.empty()) {
+    text += ' ';
+    text += reason;
+  }
+  if (response.status >= 300 && response.status < 400) {
+    text += " (redirects are not followed";
+    if (std::string_view location = FindHeader(response.headers, "location"); !location.empty()) {
+      text += "; location: " + RedactUrl(location);
+    }
+    text += ')';
+  }
+  std::string_view body = TrimTrailingSpace(response.body);
+  if (!body.empty()) {
+    text += ": ";
+    if (body.size() > kMaxBodyInMessage) {
+      text += body.substr(0, kMaxBodyInMessage);
+      text += "...";
+    } else {
+      text += body;
+    }
+  }
+  return text;
+}
+
+std::string Verb(std::string_view method) { return method == "DELETE" ? "delete of " : "push to "; }
+
+// Refuses a body the gateway would reject or silently rewrite: PROTOCOL.md, "Methods".
+void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParams& params) {
+  auto fail = [](std::string message) {
+    throw PushError(ErrorCategory::kValidation, std::move(message));
+  };
+  for (const MetricFamily& family : families) {
+    if (family.name == "push_time_seconds" || family.name == "push_failure_time_seconds") {
+      fail("metric \"" + family.name + "\" is reserved: the Pushgateway sets it itself");
+    }
+    for (const Sample& sample : family.samples) {
+      if (sample.name == "push_time_seconds" || sample.name == "push_failure_time_seconds") {
+        fail("metric \"" + sample.name + "\" is reserved: the Pushgateway sets it itself");
+      }
+      if (sample.timestamp_ms) {
+        fail("sample \"" + sample.name +
+             "\" has a timestamp: the Pushgateway rejects pushed timestamps");
+      }
+      for (const Label& label : sample.labels) {
+        if (label.name == "job") {
+          fail("series \"" + sample.name +
+               "\" carries the label \"job\": the job name comes from the URL");
+        }
+        if (params.groupings.count(label.name) != 0) {
+          fail("series \"" + sample.name + "\" carries the grouping label \"" + label.name +
+               "\": the grouping in the URL would overwrite it");
+        }
+      }
+    }
+  }
+}
+
+// Returns the base URL without trailing slashes; throws for anything else than
+// http(s)://[userinfo@]host[:port][/prefix].
+std::string ParseBaseUrl(const std::string& url) {
+  auto fail = [&](std::string_view why) {
+    throw std::invalid_argument("invalid Pushgateway URL \"" + RedactUrl(url) +
+                                "\": " + std::string(why));
+  };
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) fail("it contains whitespace");
+  }
+  if (url.find_first_of("?#") != std::string::npos) fail("a query or fragment is not allowed");
+  HttpUrl parsed = ParseHttpUrl(url);
+  std::string base = parsed.scheme + "://";
+  if (!parsed.userinfo.empty()) base += parsed.userinfo + "@";
+  base += parsed.authority;
+  std::string_view prefix = parsed.path_and_query;
+  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  base += prefix;
+  return base;
+}
+
+void CheckOptions(const PushOptions& options) {
+  auto fail = [](const std::string& why) { throw std::invalid_argument("PushOptions: " + why); };
+  if (options.timeout <= milliseconds(0)) fail("timeout must be positive");
+  if (options.connect_timeout <= milliseconds(0)) fail("connect_timeout must be positive");
+  if (options.retry.max_retries < 0) fail("retry.max_retries must not be negative");
+  if (options.retry.initial_backoff < milliseconds(0) ||
+      options.retry.max_backoff < milliseconds(0) || options.retry.deadline < milliseconds(0)) {
+    fail("retry durations must not be negative");
+  }
+  if (options.basic_auth && !options.bearer_token.empty()) {
+    fail("basic_auth and bearer_token are exclusive");
+  }
+  if (options.basic_auth && options.basic_auth->username.find(':') != std::string::npos) {
+    fail("a basic-auth username cannot contain ':'");
+  }
+  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
+  for (const auto& [name, value] : options.headers) {
+    if (name.empty() || has_line_break(name) || name.find(':') != std::string::npos ||
+        has_line_break(value)) {
+      fail("header \"" + name + "\" has an empty name, a ':' in its name or a line break");
+    }
+  }
+  if (has_line_break(options.bearer_token) ||
+      (options.basic_auth && (has_line_break(options.basic_auth->username) ||
+                              has_line_break(options.basic_auth->password)))) {
+    fail("credentials must not contain line breaks");
+  }
+}
+
+void SetHeader(Headers& headers, std::string name, std::string value) {
+  std::erase_if(headers, [&](const auto& header) { return EqualsIgnoreCase(header.first, name); });
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+}  // namespace
+
+std::string_view CategoryName(ErrorCategory category) {
+  switch (category) {
+    case ErrorCategory::kValidation:
+      return "validation";
+    case ErrorCategory::kTransport:
+      return "transport";
+    case ErrorCategory::kHttp:
+      return "http";
+  }
+  return "unknown";
+}
+
+PushError::PushError(ErrorCategory category, std::string message, int status, std::string body,
+                     std::string url, int attempts)
+    : std::runtime_error(std::move(message)),
+      category_(category),
+      status_(status),
+      body_(std::move(body)),
+      url_(std::move(url)),
+      attempts_(attempts) {}
+
+std::string RedactUrl(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  size_t begin = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  size_t end = url.find_first_of("/?#", begin);
+  if (end == std::string_view::npos) end = url.size();
+  std::string_view authority = url.substr(begin, end - begin);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, begin)) + std::string(url.substr(begin + at + 1));
+}
+
+Pushgateway::Pushgateway(std::string url, PushOptions options, Registry& registry)
+    : base_url_(ParseBaseUrl(url)), options_(std::move(options)), registry_(&registry) {
+  CheckOptions(options_);
+  if (!options_.transport) options_.transport = MakeDefaultTransport();
+}
+
+PushResult Pushgateway::Push(const PushParams& params) const { return Send("PUT", params); }
+PushResult Pushgateway::PushAdd(const PushParams& params) const { return Send("POST", params); }
+PushResult Pushgateway::Delete(const PushParams& params) const { return Send("DELETE", params); }
+
+// The futures own a copy of the client (options, transport handle, registry pointer), so a
+// pending call does not depend on this object; the registry must outlive it.
+std::future<PushResult> Pushgateway::PushAsync(PushParams params) const {
+  return std::async(std::launch::async,
+                    [self = *this, params = std::move(params)] { return self.Push(params); });
+}
+std::future<PushResult> Pushgateway::PushAddAsync(PushParams params) const {
+  return std::async(std::launch::async,
+                    [self = *this, params = std::move(params)] { return self.PushAdd(params); });
+}
+std::future<PushResult> Pushgateway::DeleteAsync(PushParams params) const {
+  return std::async(std::launch::async,
+                    [self = *this, params = std::move(params)] { return self.Delete(params); });
+}
+
+std::string Pushgateway::UrlFor(const PushParams& params) const {
+  return RedactUrl(base_url_ + GroupPath(params));
+}
+
+std::string Pushgateway::BodyFor(const PushParams& params) const {
+  std::vector<MetricFamily> families = registry_->Collect();
+  ValidateFamilies(families, params);
+  // Text 0.0.4 whatever the registry's own format: the gateway cannot read OpenMetrics.
+  return WriteText(families);
+}
+
+PushResult Pushgateway::Send(std::string_view method, const PushParams& params) const {
+  const std::string verb = Verb(method);
+  std::string path;
+  try {
+    path = GroupPath(params);
+  } catch (const PushError& e) {
+    const std::string base = RedactUrl(base_url_);
+    throw PushError(e.category(), verb + base + " failed: " + e.what(), 0, {}, base, 0);
+  }
+
+  HttpRequest request;
+  request.method = std::string(method);
+  request.url = base_url_ + path;
+  request.tls = options_.tls;
+  request.proxy = options_.proxy;
+  const std::string redacted = RedactUrl(request.url);
+
+  if (method != "DELETE") {
+    try {
+      request.body = BodyFor(params);
+    } catch (const PushError& e) {
+      throw PushError(e.category(), verb + redacted + " failed: " + e.what(), 0, {}, redacted, 0);
+    }
+    request.headers.emplace_back("Content-Type", std::string(kTextContentType));
+    if (options_.gzip) {
+      request.body = detail::Gzip(request.body);
+      request.headers.emplace_back("Content-Encoding", "gzip");
+    }
+  }
+  if (options_.basic_auth) {
+    request.headers.emplace_back(
+        "Authorization",
+        "Basic " + Base64(options_.basic_auth->username + ":" + options_.basic_auth->password));
+  } else if (!options_.bearer_token.empty()) {
+    request.headers.emplace_back("Authorization", "Bearer " + options_.bearer_token);
+  }
+  for (const auto& [name, value] : options_.headers) SetHeader(request.headers, name, value);
+
+  const RetryOptions& retry = options_.retry;
+  const milliseconds budget = retry.deadline > milliseconds(0)
+                                  ? retry.deadline
+                                  : options_.timeout * (retry.max_retries + 1);
+  const Clock::time_point deadline = Clock::now() + budget;
+
+  for (int attempts = 1;; ++attempts) {
+    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    request.timeout = std::clamp(remaining, milliseconds(1), options_.timeout);
+    request.connect_timeout = std::min(options_.connect_timeout, request.timeout);
+
+    std::optional<PushError> failure;
+    std::optional<std::chrono::seconds> retry_after;
+    try {
+      HttpResponse response = options_.transport->Send(request);
+      if (response.status >= 200 && response.status < 300) {
+        return PushResult{response.status, std::move(response.body)};
+      }
+      std::string message = verb + redacted + " failed: " + DescribeResponse(response);
+      if (attempts > 1) message += " (" + std::to_string(attempts) + " attempts)";
+      failure.emplace(ErrorCategory::kHttp, std::move(message), response.status,
+                      std::move(response.body), redacted, attempts);
+      if (!detail::IsRetryableStatus(response.status)) throw *failure;
+      retry_after = detail::RetryAfter(response);
+    } catch (const TransportFailure& e) {
+      std::string message = verb + redacted + " failed: " + e.what();
+      if (attempts > 1) message += " (" + std::to_string(attempts) + " attempts)";
+      failure.emplace(ErrorCategory::kTransport, std::move(message), 0, std::string(), redacted,
+                      attempts);
+    }
+
+    if (attempts > retry.max_retries) throw *failure;
+    const milliseconds wait = retry_after ? std::chrono::duration_cast<milliseconds>(*retry_after)
+                                          : detail::Backoff(retry, attempts - 1);
+    // A wait that would leave no time for another attempt is not worth sleeping through.
+    if (Clock::now() + wait >= deadline) throw *failure;
+    std::this_thread::sleep_for(wait);
+  }
+}
+
+}  // namespace pushrun::metrics
