@@ -1,0 +1,124 @@
+#include "pushrun/config/describe.h"
+
+#include <sstream>
+#include <string_view>
+
+#include "pushrun/config/duration.h"
+#include "pushrun/config/signal_name.h"
+#include "pushrun/config/values.h"
+#include "pushrun/metrics/pushgateway.h"
+
+namespace pushrun::config {
+
+namespace {
+
+// TOML-style quoting, so the dump reads like the config file.
+std::string Quote(std::string_view text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      case '\t':
+        quoted += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          quoted += "\\u00";
+          quoted += kHex[(c >> 4) & 0xf];
+          quoted += kHex[c & 0xf];
+        } else {
+          quoted += c;
+        }
+    }
+  }
+  return quoted + "\"";
+}
+
+std::string Bool(bool value) { return value ? "true" : "false"; }
+
+// Headers whose value is a credential in common use.
+bool IsSecretHeader(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower == "authorization" || lower == "proxy-authorization" || lower == "cookie" ||
+         lower.find("token") != std::string::npos || lower.find("key") != std::string::npos ||
+         lower.find("secret") != std::string::npos;
+}
+
+std::string Inline(const std::map<std::string, std::string>& map, bool redact_secrets) {
+  std::string text = "{";
+  bool first = true;
+  for (const auto& [name, value] : map) {
+    text += first ? " " : ", ";
+    first = false;
+    text += Quote(name) + " = " +
+            (redact_secrets && IsSecretHeader(name) ? std::string("\"<set>\"") : Quote(value));
+  }
+  return text + (first ? "}" : " }");
+}
+
+}  // namespace
+
+std::string DescribeSettings(const Settings& s) {
+  std::ostringstream out;
+  const metrics::PushOptions& push = s.push;
+  auto line = [&](std::string_view key, const std::string& value) {
+    out << key << " = " << value << '\n';
+  };
+  auto secret = [](bool set) { return set ? std::string("\"<set>\"") : std::string("\"\""); };
+
+  line("gateway.url",
+       s.gateway_url.empty() ? std::string("\"\"") : Quote(metrics::RedactUrl(s.gateway_url)));
+  line("job", Quote(s.job));
+  line("grouping", Inline(s.grouping, false));
+  line("method", Quote(MethodName(s.method)));
+  line("delete_on_success", Bool(s.delete_on_success));
+  line("push_start", Bool(s.push_start));
+  line("timeout", Quote(FormatDuration(s.timeout)));
+  line("kill_after", Quote(FormatDuration(s.kill_after)));
+  line("timeout_signal", Quote(SignalName(s.timeout_signal)));
+  line("sidecar", Quote(s.sidecar));
+  line("sidecar_max_bytes", std::to_string(s.sidecar_max_bytes));
+  line("max_series", std::to_string(s.max_series));
+  line("textfile_dir", Quote(s.textfile_dir));
+  line("fail_on_push_error", Bool(s.fail_on_push_error));
+  line("prefix", Quote(s.prefix));
+  line("spool_dir", Quote(s.spool_dir));
+  line("lock_file", Quote(s.lock_file));
+  std::string command = "[";
+  for (std::size_t i = 0; i < s.command.size(); ++i) {
+    command += (i ? ", " : "") + Quote(s.command[i]);
+  }
+  line("command", command + "]");
+  line("gateway.timeout", Quote(FormatDuration(push.timeout)));
+  line("gateway.connect_timeout", Quote(FormatDuration(push.connect_timeout)));
+  line("gateway.deadline", Quote(FormatDuration(s.push_deadline)));
+  line("gateway.retries", std::to_string(push.retry.max_retries));
+  std::map<std::string, std::string> headers(push.headers.begin(), push.headers.end());
+  line("gateway.headers", Inline(headers, true));
+  line("gateway.username",
+       push.basic_auth ? Quote(push.basic_auth->username) : std::string("\"\""));
+  line("gateway.password", secret(push.basic_auth && !push.basic_auth->password.empty()));
+  line("gateway.bearer_token", secret(!push.bearer_token.empty()));
+  line("gateway.ca_file", Quote(push.tls.ca_file));
+  line("gateway.cert_file", Quote(push.tls.cert_file));
+  line("gateway.key_file", Quote(push.tls.key_file));
+  line("gateway.insecure_skip_verify", Bool(push.tls.insecure_skip_verify));
+  line("gateway.proxy",
+       push.proxy.empty() ? std::string("\"\"") : Quote(metrics::RedactUrl(push.proxy)));
+  line("gateway.gzip", Bool(push.gzip));
+  return out.str();
+}
+
+}  // namespace pushrun::config
