@@ -51,7 +51,8 @@ HttpUrl ParseHttpUrl(std::string_view url) {
   std::string_view path =
       path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
   if (!path.empty() && path.front() == '#') path = {};
-  if (std::size_t hash = path.find('#'); hash != std::string_view::npos) path = path.substr(0, hash);
+  if (std::size_t hash = path.find('#'); hash != std::string_view::npos)
+    path = path.substr(0, hash);
 
   if (std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
     out.userinfo = authority.substr(0, at);

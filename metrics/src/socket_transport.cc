@@ -79,8 +79,8 @@ int Connect(const HttpUrl& url, Clock::time_point connect_deadline) {
   }
   std::string last_error = "connect to " + url.authority + ": no address";
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                      ai->ai_protocol);
+    int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
     if (fd < 0) {
       last_error = Describe("socket", errno);
       continue;
@@ -220,7 +220,8 @@ class ResponseReader {
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
         value.remove_prefix(1);
       }
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
       response.headers.emplace_back(std::move(name), std::string(value));
     }
   }
@@ -265,11 +266,12 @@ class SocketTransport final : public Transport {
   HttpResponse Send(const HttpRequest& request) override {
     HttpUrl url = ParseHttpUrl(request.url);
     if (url.scheme != "http" || !url.userinfo.empty()) {
-      throw std::invalid_argument("the socket transport only speaks plain http without credentials");
+      throw std::invalid_argument(
+          "the socket transport only speaks plain http without credentials");
     }
     const auto start = Clock::now();
-    const auto deadline = start + (request.timeout.count() > 0 ? request.timeout
-                                                                 : std::chrono::hours(24));
+    const auto deadline =
+        start + (request.timeout.count() > 0 ? request.timeout : std::chrono::hours(24));
     auto connect_deadline = request.connect_timeout.count() > 0
                                 ? std::min(deadline, start + request.connect_timeout)
                                 : deadline;

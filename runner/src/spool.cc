@@ -1,0 +1,274 @@
+// Spool files look like this (hex keeps any byte of a job or label value safe):
+//   # pushrun spool v1
+//   # method POST
+//   # job 6e696768746c79
+//   # label 696e7374616e6365 6462
+//   # body
+//   <the report, text format 0.0.4>
+
+#include "pushrun/runner/spool.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+
+#include "pushrun/metrics/exposition.h"
+#include "pushrun/metrics/parser.h"
+#include "pushrun/runner/atomic_file.h"
+#include "pushrun/runner/bounded_read.h"
+
+namespace pushrun::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kMagic = "# pushrun spool v1\n";
+constexpr std::string_view kSuffix = ".report";
+constexpr std::size_t kMaxSpoolFile = 64 * 1024 * 1024;
+
+std::string Hex(std::string_view in) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(in.size() * 2);
+  for (unsigned char c : in) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> Unhex(std::string_view in) {
+  if (in.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 2) {
+    int hi = nibble(in[i]), lo = nibble(in[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+// A stable file name per group: FNV-1a of the group, so any job or label value fits in a name.
+std::string FileNameFor(const metrics::PushParams& params) {
+  std::uint64_t hash = 1469598103934665603ull;
+  auto mix = [&hash](std::string_view s) {
+    for (unsigned char c : s) hash = (hash ^ c) * 1099511628211ull;
+    hash = (hash ^ 0xff) * 1099511628211ull;  // separator: ("ab","c") != ("a","bc")
+  };
+  mix(params.job_name);
+  for (const auto& [name, value] : params.groupings) {
+    mix(name);
+    mix(value);
+  }
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(hash));
+  return std::string("group-") + buffer + std::string(kSuffix);
+}
+
+std::string Serialize(const SpooledReport& report) {
+  std::string out(kMagic);
+  out += "# method " + report.method + "\n";
+  out += "# job " + Hex(report.params.job_name) + "\n";
+  for (const auto& [name, value] : report.params.groupings) {
+    out += "# label " + Hex(name) + " " + Hex(value) + "\n";
+  }
+  out += "# body\n";
+  out += report.body;
+  return out;
+}
+
+// Returns the report or sets `problem`.
+std::optional<SpooledReport> Deserialize(std::string_view text, std::string* problem) {
+  if (text.substr(0, kMagic.size()) != kMagic) {
+    *problem = "not a pushrun spool file";
+    return std::nullopt;
+  }
+  text.remove_prefix(kMagic.size());
+  SpooledReport report;
+  bool have_job = false;
+  for (;;) {
+    std::size_t eol = text.find('\n');
+    if (eol == std::string_view::npos) {
+      *problem = "truncated header";
+      return std::nullopt;
+    }
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol + 1);
+    if (line == "# body") break;
+    if (line.starts_with("# method ")) {
+      report.method = line.substr(9);
+      if (report.method != "POST" && report.method != "PUT") {
+        *problem = "unknown method \"" + report.method + "\"";
+        return std::nullopt;
+      }
+    } else if (line.starts_with("# job ")) {
+      auto job = Unhex(line.substr(6));
+      if (!job) break;
+      report.params.job_name = *job;
+      have_job = true;
+    } else if (line.starts_with("# label ")) {
+      std::string_view rest = line.substr(8);
+      std::size_t space = rest.find(' ');
+      auto name = Unhex(rest.substr(0, space));
+      auto value = space == std::string_view::npos ? std::nullopt : Unhex(rest.substr(space + 1));
+      if (!name || !value) {
+        *problem = "bad label line";
+        return std::nullopt;
+      }
+      report.params.groupings[*name] = *value;
+    } else {
+      *problem = "unexpected header line";
+      return std::nullopt;
+    }
+  }
+  if (!have_job || report.method.empty()) {
+    *problem = "header without job or method";
+    return std::nullopt;
+  }
+  metrics::ParseResult parsed = metrics::ParseText(text);
+  if (!parsed.ok()) {
+    *problem = "body: " + parsed.error->Format("report");
+    return std::nullopt;
+  }
+  report.body = std::string(text);
+  return report;
+}
+
+// Holds an exclusive flock on the spool directory's lock file for its lifetime.
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const std::string& dir) {
+    fd_ = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) {
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+  }
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// `newer` with the last-success family of `older` added when `newer` has none.
+std::string MergeBodies(const std::string& older, const std::string& newer,
+                        const std::string& last_success_family) {
+  metrics::ParseResult old_parsed = metrics::ParseText(older);
+  metrics::ParseResult new_parsed = metrics::ParseText(newer);
+  if (!old_parsed.ok() || !new_parsed.ok()) return newer;
+  auto named = [&](const metrics::MetricFamily& f) { return f.name == last_success_family; };
+  auto& families = new_parsed.families;
+  if (std::any_of(families.begin(), families.end(), named)) return newer;
+  auto kept = std::find_if(old_parsed.families.begin(), old_parsed.families.end(), named);
+  if (kept == old_parsed.families.end()) return newer;
+  families.push_back(*kept);
+  return metrics::WriteText(families);
+}
+
+}  // namespace
+
+Spool::Spool(std::string dir, std::string last_success_family)
+    : dir_(std::move(dir)), last_success_family_(std::move(last_success_family)) {}
+
+std::string Spool::Store(const SpooledReport& report) const {
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return "create spool directory " + dir_ + ": " + std::strerror(errno);
+  }
+  DirectoryLock lock(dir_);
+  if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
+  const std::string path = dir_ + "/" + FileNameFor(report.params);
+  SpooledReport merged = report;
+  std::string text, problem;
+  if (ReadFileBounded(path, kMaxSpoolFile, &text).empty()) {
+    if (auto older = Deserialize(text, &problem);
+        older && older->params.job_name == report.params.job_name &&
+        older->params.groupings == report.params.groupings) {
+      merged.body = MergeBodies(older->body, report.body, last_success_family_);
+    }
+  }
+  return WriteFileAtomically(path, Serialize(merged), 0600);
+}
+
+Spool::Listing Spool::List() const {
+  Listing listing;
+  std::error_code ec;
+  fs::directory_iterator it(dir_, ec);
+  if (ec) {
+    if (ec != std::errc::no_such_file_or_directory) {
+      listing.problems.push_back(dir_ + ": " + ec.message());
+    }
+    return listing;
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : it) {
+    std::string name = entry.path().filename();
+    if (name == ".lock" || name.starts_with(".")) continue;  // the lock, temporary files
+    names.push_back(entry.path());
+  }
+  std::sort(names.begin(), names.end());
+  for (const std::string& path : names) {
+    std::string text, problem;
+    std::string error = ReadFileBounded(path, kMaxSpoolFile, &text);
+    if (!error.empty()) {
+      listing.problems.push_back(error + " (skipped, left in place)");
+      continue;
+    }
+    if (!path.ends_with(kSuffix)) {
+      listing.problems.push_back(path + ": not a pushrun spool file (skipped, left in place)");
+      continue;
+    }
+    auto report = Deserialize(text, &problem);
+    if (!report) {
+      listing.problems.push_back(path + ": " + problem + " (skipped, left in place)");
+      continue;
+    }
+    report->path = path;
+    listing.reports.push_back(std::move(*report));
+  }
+  return listing;
+}
+
+std::vector<std::string> Spool::Flush(const Sender& send, const metrics::PushParams* only) const {
+  std::vector<std::string> errors;
+  std::error_code ec;
+  if (!fs::exists(dir_, ec)) return errors;
+  DirectoryLock lock(dir_);
+  if (!lock.ok()) return {"lock spool directory " + dir_ + ": " + std::strerror(errno)};
+  Listing listing = List();
+  if (only == nullptr) errors = listing.problems;
+  for (const SpooledReport& report : listing.reports) {
+    if (only != nullptr &&
+        (report.params.job_name != only->job_name || report.params.groupings != only->groupings)) {
+      continue;
+    }
+    std::string error = send(report);
+    if (!error.empty()) {
+      errors.push_back(report.path + ": " + error + " (kept for the next flush)");
+      continue;
+    }
+    if (::unlink(report.path.c_str()) != 0 && errno != ENOENT) {
+      errors.push_back(report.path + ": delivered but not removed: " + std::strerror(errno));
+    }
+  }
+  return errors;
+}
+
+}  // namespace pushrun::runner
