@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: deps build test test-fast demo bench clean
+.PHONY: deps build test test-fast demo bench clean sanitize tsan
 
 deps:
 	@bash packaging/install-deps.sh
@@ -23,5 +23,18 @@ test-fast: build
 demo: build
 	bash packaging/demo.sh $(BUILD)
 
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+sanitize: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPUSHRUN_SANITIZE=address,undefined
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# Concurrent updates of the registry and metrics under ThreadSanitizer.
+tsan: deps
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPUSHRUN_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS) --target pushrun_tests
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/pushrun_tests "[concurrency]"
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-tsan
