@@ -13,18 +13,20 @@ namespace pushrun::metrics {
 
 class Registry;
 
+// Members have default initializers so designated initialization ({.name = "x"}) compiles
+// without -Wmissing-field-initializers warnings.
 struct MetricOptions {
   std::string name;
-  std::string help;
-  std::vector<std::string> label_names;
+  std::string help = {};
+  std::vector<std::string> label_names = {};
   // Registries to register in; empty means DefaultRegistry(). Registration fails (throws
   // std::invalid_argument) when a registry already has a family of that name.
-  std::vector<Registry*> registries;
+  std::vector<Registry*> registries = {};
 };
 
 struct HistogramOptions : MetricOptions {
   // Upper bounds, strictly increasing; +Inf is implicit. Empty means DefaultBuckets().
-  std::vector<double> buckets;
+  std::vector<double> buckets = {};
 };
 
 // .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10 — as in the other Prometheus clients.
