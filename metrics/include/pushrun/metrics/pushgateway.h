@@ -19,12 +19,12 @@ namespace pushrun::metrics {
 
 struct PushParams {
   std::string job_name;
-  std::map<std::string, std::string> groupings;  // sorted: deterministic URLs
+  std::map<std::string, std::string> groupings{};  // sorted: deterministic URLs
 };
 
 struct BasicAuth {
-  std::string username;
-  std::string password;
+  std::string username{};
+  std::string password{};
 };
 
 struct RetryOptions {
@@ -38,19 +38,19 @@ struct RetryOptions {
 struct PushOptions {
   std::chrono::milliseconds timeout{10'000};
   std::chrono::milliseconds connect_timeout{3'000};
-  Headers headers;  // extra headers sent with every request
-  std::optional<BasicAuth> basic_auth;
-  std::string bearer_token;  // sent as "Authorization: Bearer <token>"
-  TlsOptions tls;
-  std::string proxy;
+  Headers headers{};  // extra headers sent with every request
+  std::optional<BasicAuth> basic_auth{};
+  std::string bearer_token{};  // sent as "Authorization: Bearer <token>"
+  TlsOptions tls{};
+  std::string proxy{};
   bool gzip = false;  // gzip request bodies (Pushgateway >= 1.5.0)
-  RetryOptions retry;
-  std::shared_ptr<Transport> transport;  // null: MakeDefaultTransport()
+  RetryOptions retry{};
+  std::shared_ptr<Transport> transport{};  // null: MakeDefaultTransport()
 };
 
 struct PushResult {
   int status = 0;
-  std::string body;
+  std::string body{};
 };
 
 enum class ErrorCategory { kValidation, kTransport, kHttp };
