@@ -1,0 +1,52 @@
+#include "pushrun/config/fleet.h"
+
+namespace pushrun::config {
+
+std::vector<std::string> JobNames(const FleetConfig& fleet) {
+  std::vector<std::string> names;
+  for (const auto& [name, job] : fleet.jobs) names.push_back(name);
+  return names;
+}
+
+const JobConfig& FindJob(const FleetConfig& fleet, std::string_view name) {
+  const auto it = fleet.jobs.find(std::string(name));
+  if (it != fleet.jobs.end()) return it->second;
+  std::string known;
+  for (const auto& [job_name, job] : fleet.jobs) known += (known.empty() ? "" : ", ") + job_name;
+  throw ConfigError({fleet.path}, "jobs", "no job \"" + std::string(name) + "\"",
+                    known.empty() ? "none; the file has no [jobs.<name>] table" : known);
+}
+
+std::vector<const Layer*> LayersFor(const Layer& flags, const Layer& environment,
+                                    const FleetConfig* fleet, const JobConfig* job) {
+  std::vector<const Layer*> layers = {&flags, &environment};
+  if (job) layers.push_back(&job->layer);
+  if (fleet) layers.push_back(&fleet->gateway_and_defaults);
+  return layers;
+}
+
+Settings ResolveJob(const Layer& flags, const Layer& environment, const FleetConfig& fleet,
+                    const JobConfig& job) {
+  try {
+    return Resolve(LayersFor(flags, environment, &fleet, &job));
+  } catch (const ConfigError& error) {
+    if (!error.file().empty()) throw;
+    throw ConfigError(job.location, "jobs." + job.name + "." + error.key_path(), error.message(),
+                      error.allowed());
+  }
+}
+
+Settings ResolveRun(const Layer& flags, const Layer& environment, const FleetConfig& fleet,
+                    std::string_view job_name, const std::vector<std::string>& extra_args) {
+  const JobConfig& job = FindJob(fleet, job_name);
+  Settings settings = ResolveJob(flags, environment, fleet, job);
+  if (settings.command.empty()) {
+    throw ConfigError(job.location, "jobs." + job.name + ".command",
+                      "the job has no command to run",
+                      "command = [\"/path/to/program\", \"arg\", ...]");
+  }
+  settings.command.insert(settings.command.end(), extra_args.begin(), extra_args.end());
+  return settings;
+}
+
+}  // namespace pushrun::config
