@@ -161,7 +161,9 @@ void PushgatewayProcess::Start() {
       throw std::runtime_error("prometheus-pushgateway exited before it was ready (port " +
                                std::to_string(port_) + ")");
     }
-    if (Get(ready_url, nullptr, options_.https) == 200) return;
+    // 401: the web config demands basic auth on every path, so the gateway is up.
+    const int status = Get(ready_url, nullptr, options_.https);
+    if (status == 200 || status == 401) return;
     std::this_thread::sleep_for(kPollInterval);
   }
   Stop();
