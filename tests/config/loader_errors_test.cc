@@ -1,0 +1,135 @@
+// Malformed fleet files: each error names the file, line, column and key path.
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "config/temp_dir.h"
+#include "pushrun/config/error.h"
+#include "pushrun/config/loader.h"
+
+namespace pushrun::config {
+namespace {
+
+const char* NoEnvironment(const char*) { return nullptr; }
+
+struct Malformed {
+  const char* what;
+  const char* toml;
+  int line;
+  int column;
+  const char* key_path;
+  const char* message;  // a fragment of what()
+};
+
+TEST_CASE("Config file: each mistake is reported at its line, column and key path",
+          "[config][loader]") {
+  const Malformed c = GENERATE(values<Malformed>({
+      {"syntax error", "[gateway\nurl = \"http://a:9091\"\n", 1, 9, "", ""},
+      {"duplicate key", "[gateway]\nretries = 1\nretries = 2\n", 3, 11, "",
+       "cannot redefine existing integer 'retries'"},
+      {"unknown table", "[gatway]\nurl = \"http://a:9091\"\n", 1, 2, "gatway",
+       "(allowed: gateway, defaults, jobs)"},
+      {"unknown key", "[gateway]\nurll = \"http://a:9091\"\n", 2, 1, "gateway.urll",
+       "unknown key \"urll\" (allowed: url, timeout,"},
+      {"wrong type", "[gateway]\nretries = \"3\"\n", 2, 11, "gateway.retries",
+       "expected an integer, got a string"},
+      {"retries out of range", "[gateway]\nretries = 1000\n", 2, 11, "gateway.retries",
+       "1000 is out of range (allowed: a whole number from 0 to 100)"},
+      {"bad duration", "[defaults]\ntimeout = \"5 min\"\n", 2, 11, "defaults.timeout",
+       "unexpected character ' '"},
+      {"duration as a number", "[defaults]\nkill_after = 5\n", 2, 14, "defaults.kill_after",
+       "expected a string, got an integer (allowed: a non-negative number with a unit"},
+      {"URL scheme", "[gateway]\nurl = \"ftp://a:9091\"\n", 2, 7, "gateway.url",
+       "must start with http:// or https://"},
+      {"URL without host", "[gateway]\nurl = \"http://:9091\"\n", 2, 7, "gateway.url", "no host"},
+      {"bad label name", "[defaults]\ngrouping = { 2bad = \"x\" }\n", 2, 14,
+       "defaults.grouping.2bad", "bad grouping label name"},
+      {"job as a grouping key", "[jobs.a]\ncommand = [\"true\"]\ngrouping = { job = \"x\" }\n", 3,
+       14, "jobs.a.grouping.job", "\"job\" cannot be a grouping label"},
+      {"grouping value not a string", "[defaults]\ngrouping = { shard = 3 }\n", 2, 22,
+       "defaults.grouping.shard", "expected a string, got an integer"},
+      {"command is a string", "[jobs.backup]\ncommand = \"backup --full\"\n", 2, 11,
+       "jobs.backup.command", "expected an array of strings, got a string"},
+      {"command element", "[jobs.backup]\ncommand = [\"backup\", 1]\n", 2, 22,
+       "jobs.backup.command[1]", "expected a string, got an integer"},
+      {"empty command", "[jobs.backup]\ncommand = []\n", 2, 11, "jobs.backup.command",
+       "empty command"},
+      {"bad method", "[defaults]\nmethod = \"patch\"\n", 2, 10, "defaults.method",
+       "(allowed: post, put)"},
+      {"bad signal", "[jobs.a]\ntimeout_signal = \"TERMINATE\"\n", 2, 18, "jobs.a.timeout_signal",
+       "unknown signal"},
+      {"unknown key in a job's gateway", "[jobs.a.gateway]\nurll = \"http://a\"\n", 2, 1,
+       "jobs.a.gateway.urll", "unknown key"},
+      {"gateway key in [defaults]", "[defaults]\nretries = 3\n", 2, 1, "defaults.retries",
+       "unknown key"},
+      {"bad job name", "[jobs.\"my job\"]\ncommand = [\"true\"]\n", 1, 7, "jobs.my job",
+       "bad job name"},
+      {"unset secret variable", "[gateway]\nbearer_token_env = \"PUSHRUN_TEST_UNSET\"\n", 2, 20,
+       "gateway.bearer_token_env", "PUSHRUN_TEST_UNSET is unset"},
+      {"missing secret file", "[gateway]\npassword_file = \"/nonexistent/pw\"\n", 2, 17,
+       "gateway.password_file", "No such file"},
+      {"bad header name", "[gateway.headers]\n\"X Bad\" = \"1\"\n", 2, 1, "gateway.headers.X Bad",
+       "bad header name"},
+      {"bad prefix", "[defaults]\nprefix = \"1abc\"\n", 2, 10, "defaults.prefix",
+       "bad metric name prefix"},
+      {"table expected", "gateway = 5\n", 1, 11, "gateway", "expected a table, got an integer"},
+  }));
+  CAPTURE(c.what, c.toml);
+  testing::TempDir dir;
+  const std::string path = dir.Write("fleet.toml", c.toml);
+  try {
+    LoadConfig(path, NoEnvironment);
+    FAIL("no error for: " << c.what);
+  } catch (const ConfigError& error) {
+    CAPTURE(error.what());
+    CHECK(error.file() == path);
+    CHECK(error.line() == c.line);
+    CHECK(error.column() == c.column);
+    CHECK(error.key_path() == c.key_path);
+    CHECK_THAT(error.what(), Catch::StartsWith(path + ":" + std::to_string(c.line) + ":" +
+                                               std::to_string(c.column) + ": "));
+    CHECK_THAT(error.what(), Catch::Contains(c.message));
+  }
+}
+
+TEST_CASE("Config file: an inline secret is refused without echoing it", "[config][loader]") {
+  const char* key = GENERATE("password", "bearer_token");
+  CAPTURE(key);
+  const std::string toml = std::string("[gateway]\n") + key + " = \"hunter2-secret\"\n";
+  try {
+    ParseConfig(toml, "fleet.toml", NoEnvironment);
+    FAIL("inline secret accepted");
+  } catch (const ConfigError& error) {
+    CHECK(error.key_path() == std::string("gateway.") + key);
+    CHECK(error.line() == 2);
+    CHECK_THAT(error.what(), Catch::Contains(std::string(key) + "_file"));
+    CHECK_THAT(error.what(), !Catch::Contains("hunter2"));
+  }
+}
+
+TEST_CASE("Config file: a URL with credentials is refused without echoing them",
+          "[config][loader]") {
+  try {
+    ParseConfig("[gateway]\nurl = \"https://user:hunter2@gw:9091\"\n", "fleet.toml", NoEnvironment);
+    FAIL("credentials in URL accepted");
+  } catch (const ConfigError& error) {
+    CHECK(error.key_path() == "gateway.url");
+    CHECK_THAT(error.what(), Catch::Contains("credentials"));
+    CHECK_THAT(error.what(), !Catch::Contains("hunter2"));
+  }
+}
+
+TEST_CASE("Config file: files over 1 MiB and missing files are refused", "[config][loader]") {
+  testing::TempDir dir;
+  SECTION("too large") {
+    const std::string path = dir.Write("big.toml", "# " + std::string(kMaxConfigBytes, 'x'));
+    CHECK_THROWS_WITH(LoadConfig(path, NoEnvironment), Catch::Contains("larger than"));
+  }
+  SECTION("missing") {
+    CHECK_THROWS_WITH(LoadConfig(dir.path() + "/none.toml", NoEnvironment),
+                      Catch::Contains("none.toml: No such file"));
+  }
+}
+
+}  // namespace
+}  // namespace pushrun::config
