@@ -22,6 +22,7 @@ std::vector<const Layer*> LayersFor(const Layer& flags, const Layer& environment
   std::vector<const Layer*> layers = {&flags, &environment};
   if (job) layers.push_back(&job->layer);
   if (fleet) layers.push_back(&fleet->gateway_and_defaults);
+  if (job) layers.push_back(&job->implicit);
   return layers;
 }
 

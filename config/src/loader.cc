@@ -100,9 +100,9 @@ class Reader {
           if (!IsJobName(job_name)) {
             Fail(job_key.source(), job_path, "bad job name \"" + job_name + "\"", kJobNameSyntax);
           }
-          JobConfig job{job_name, {}, Where(job_node.source())};
+          JobConfig job{job_name, {}, {}, Where(job_node.source())};
           ReadTable(Table(job_node, job_path), job_path, job_keys_, job.layer);
-          if (!job.layer.job) job.layer.job = job_name;
+          job.implicit.job = job_name;
           fleet.jobs.emplace(job_name, std::move(job));
         }
       } else {

@@ -14,7 +14,8 @@ namespace pushrun::config {
 
 struct JobConfig {
   std::string name;         // the <name> of [jobs.<name>]
-  Layer layer;              // layer.job defaults to `name`
+  Layer layer;              // the table's keys
+  Layer implicit;           // job = name: below [defaults], the job name for this table
   SourceLocation location;  // of the table
 };
 
@@ -32,7 +33,7 @@ std::vector<std::string> JobNames(const FleetConfig& fleet);
 const JobConfig& FindJob(const FleetConfig& fleet, std::string_view name);
 
 // The layers for Resolve, most important first: flags, environment, the job's table (if
-// `job`), [gateway] + [defaults] (if `fleet`).
+// `job`), [gateway] + [defaults] (if `fleet`), the job's implicit name (if `job`).
 std::vector<const Layer*> LayersFor(const Layer& flags, const Layer& environment,
                                     const FleetConfig* fleet, const JobConfig* job);
 
