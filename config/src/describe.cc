@@ -121,4 +121,18 @@ std::string DescribeSettings(const Settings& s) {
   return out.str();
 }
 
+std::string DescribeFleet(const FleetConfig& fleet, const Layer& flags, const Layer& environment) {
+  std::string text;
+  if (fleet.jobs.empty()) {
+    text += "# no [jobs.<name>] tables; defaults:\n";
+    text += DescribeSettings(Resolve(LayersFor(flags, environment, &fleet, nullptr)));
+  }
+  for (const auto& [name, job] : fleet.jobs) {
+    if (!text.empty()) text += "\n";
+    text += "[jobs." + name + "]\n";
+    text += DescribeSettings(ResolveJob(flags, environment, fleet, job));
+  }
+  return text;
+}
+
 }  // namespace pushrun::config

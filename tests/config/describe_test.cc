@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "pushrun/config/loader.h"
 #include "pushrun/config/settings.h"
 
 namespace pushrun::config {
@@ -46,6 +47,32 @@ TEST_CASE("DescribeSettings: durations and signals read like the config file",
   CHECK_THAT(text, Catch::Contains("timeout_signal = \"INT\"\n"));
   CHECK_THAT(text, Catch::Contains("kill_after = \"10s\"\n"));
   CHECK_THAT(text, Catch::Contains("gateway.password = \"\"\n"));
+}
+
+}  // namespace
+}  // namespace pushrun::config
+
+namespace pushrun::config {
+namespace {
+
+TEST_CASE("DescribeFleet: every job, resolved over flags and environment, without secrets",
+          "[config][describe][secrets]") {
+  const FleetConfig fleet = ParseConfig(
+      "[gateway]\nurl = \"http://127.0.0.1:9091\"\nbearer_token_env = \"TOK\"\n"
+      "[jobs.a]\ncommand = [\"true\"]\n[jobs.b]\ntimeout = \"5s\"\n",
+      "f.toml", [](const char* name) -> const char* {
+        return std::string(name) == "TOK" ? "tok-SECRET" : nullptr;
+      });
+  Layer flags;
+  flags.grouping = {{"from", "flags"}};
+  const std::string text = DescribeFleet(fleet, flags, Layer{});
+  CHECK_THAT(text,
+             Catch::Contains("[jobs.a]\ngateway.url = \"http://127.0.0.1:9091\"\njob = \"a\""));
+  CHECK_THAT(text, Catch::Contains("[jobs.b]\n"));
+  CHECK_THAT(text, Catch::Contains("timeout = \"5s\""));
+  CHECK_THAT(text, Catch::Contains("grouping = { \"from\" = \"flags\" }"));
+  CHECK_THAT(text, Catch::Contains("gateway.bearer_token = \"<set>\""));
+  CHECK_THAT(text, !Catch::Contains("SECRET"));
 }
 
 }  // namespace
