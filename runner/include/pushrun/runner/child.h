@@ -13,11 +13,14 @@
 namespace pushrun::runner {
 
 struct ChildSpec {
-  std::vector<std::string> argv;       // argv[0] is looked up in PATH unless it has a '/'
-  std::vector<std::string> extra_env;  // "NAME=value", added to (overriding) the environment
+  std::vector<std::string> argv;         // argv[0] is looked up in PATH unless it has a '/'
+  std::vector<std::string> extra_env;    // "NAME=value", added to (overriding) the environment
   std::chrono::milliseconds timeout{0};  // zero: none
   std::chrono::milliseconds kill_after{10'000};  // SIGKILL this long after the timeout signal
   int timeout_signal = 15;
+  // SIGKILL the command (not its group) when the thread that called RunChild dies first
+  // (PR_SET_PDEATHSIG), so a killed pushrun does not leave the job running unmeasured.
+  bool kill_on_parent_death = false;
   // Called once the command has been exec'd (not on spawn failure), while it runs, on the
   // calling thread; used for work that must not delay the child (e.g. a "running" push).
   std::function<void()> on_started;
@@ -46,6 +49,16 @@ struct ChildOutcome {
 // Blocks until the command and, when pushrun is the subreaper, every descendant it adopted
 // have been waited for (bounded: it does not wait for daemonized grandchildren after the
 // child's exit). Forwards TERM, INT, HUP, QUIT, USR1, USR2 to the child's process group.
+//
+// Process-wide effects, all undone before it returns except the first: the process becomes a
+// child subreaper (unless it is PID 1); the calling thread blocks the forwarded signals and
+// SIGCHLD (other threads must block them too, pushrun has none); SIGCHLD is set to SIG_DFL so
+// children are not auto-reaped; the terminal's foreground may go to the child's group.
+// Forwarded signals that arrive after the child exited are consumed (see received_signal),
+// not left to kill the caller. After the child exits, every already-dead child of the process
+// is reaped (waitpid(-1, WNOHANG)): a caller must not rely on waiting for other children of
+// its own that die while RunChild runs. Not reentrant. Throws std::invalid_argument on an
+// empty argv or a bad extra_env entry; rethrows what on_started threw, after the command ends.
 ChildOutcome RunChild(const ChildSpec& spec);
 
 }  // namespace pushrun::runner
