@@ -23,6 +23,13 @@ test-fast: build
 demo: build
 	bash packaging/demo.sh $(BUILD)
 
+# Benchmarks (bench/README.md): a Release build of pushrun, the peers and the probes, then one table.
+BENCH_BUILD ?= build-bench
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPUSHRUN_BUILD_BENCH=ON -DPUSHRUN_BUILD_TESTS=OFF
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target bench_all
+	bash bench/run.sh $(BENCH_BUILD)
+
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPUSHRUN_SANITIZE=address,undefined

@@ -36,7 +36,7 @@ class Random {
   std::uint64_t state_ = 42;
 };
 
-std::string Handler(std::size_t i) { return "/api/v1/resource_" + std::to_string(i); }
+std::string Handler(std::size_t i) { return "/api/item_" + std::to_string(i); }
 
 void AddCounter(MetricFamily& family, std::size_t index, std::size_t count, Random& random) {
   family.name = "app_requests_" + std::to_string(index) + "_total";
@@ -67,7 +67,7 @@ void AddGauge(MetricFamily& family, std::size_t index, std::size_t count, Random
 }
 
 void AddHistogram(MetricFamily& family, std::size_t index, std::size_t count, Random& random) {
-  family.name = "app_request_duration_" + std::to_string(index) + "_seconds";
+  family.name = "app_latency_" + std::to_string(index) + "_seconds";
   family.help = "Request latency.\nIn seconds.";
   family.type = MetricType::kHistogram;
   for (std::size_t child = 0; child < count / kSeriesPerHistogram; ++child) {

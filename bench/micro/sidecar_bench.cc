@@ -30,7 +30,8 @@ namespace pr = pushrun::runner;
 
 const std::string& SidecarPath() {
   static const std::string path = [] {
-    if (const char* given = std::getenv("PUSHRUN_BENCH_SIDECAR")) return std::string(given);
+    const char* given = std::getenv("PUSHRUN_BENCH_SIDECAR");
+    if (given != nullptr && *given != '\0') return std::string(given);
     auto dir =
         std::filesystem::temp_directory_path() / ("pushrun-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);

@@ -12,14 +12,16 @@
 //   start  the probe's reading on entry to main
 //   exit   the probe's reading right before _exit
 //   reaped the driver's reading when wait4 returned for the command
-// and it reports total = reaped - exec, before = start - exec, after = reaped - exit.
+// and it reports total = reaped - exec, before = start - exec, after = reaped - exit, and cpu =
+// the user + system CPU time of the command and the children it waited for (wait4's rusage),
+// which, unlike the wall times, hardly depends on other load on the machine.
 // With --rss it waits until the probe has started (it writes its start time first when run
 // with --sleep), lets the wrapper settle, and reads the memory of the command's process (the
 // wrapper): VmRSS and RssAnon from /proc/PID/status, Private_Clean + Private_Dirty from
 // /proc/PID/smaps_rollup.
 //
 // Output, one line per command: "<name> runs=N failed=N total_ms=.. before_ms=.. after_ms=..
-// vmrss_kib=.. rssanon_kib=.. private_kib=.." (absent fields were not measured).
+// cpu_ms=.. vmrss_kib=.. rssanon_kib=.. private_kib=.." (absent fields were not measured).
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -60,7 +62,7 @@ struct Command {
   std::string name;
   std::vector<std::string> argv;
   std::string out_path;
-  std::vector<double> total_ms, before_ms, after_ms;
+  std::vector<double> total_ms, before_ms, after_ms, cpu_ms;
   std::vector<double> vmrss_kib, rssanon_kib, private_kib;
   int failed = 0;
 };
@@ -229,6 +231,8 @@ void RunOnce(Command& command, const Options& options, int log_fd, bool record) 
     return;
   }
   command.total_ms.push_back((reaped_ns - exec_at) / 1e6);
+  command.cpu_ms.push_back((usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+                           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3);
   if (auto probe = ReadProbe(command.out_path)) {
     command.before_ms.push_back((probe->first - exec_at) / 1e6);
     command.after_ms.push_back((reaped_ns - probe->second) / 1e6);
@@ -272,6 +276,7 @@ int main(int argc, char** argv) {
     PrintField("total_ms", command.total_ms);
     PrintField("before_ms", command.before_ms);
     PrintField("after_ms", command.after_ms);
+    PrintField("cpu_ms", command.cpu_ms);
     PrintField("vmrss_kib", command.vmrss_kib);
     PrintField("rssanon_kib", command.rssanon_kib);
     PrintField("private_kib", command.private_kib);

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Runs every benchmark figure of bench/README.md against a Pushgateway of its own on a free
+# loopback port, and prints one table. Usage: bench/run.sh [BUILD_DIR]   (default: build-bench,
+# configured with -DPUSHRUN_BUILD_BENCH=ON -DCMAKE_BUILD_TYPE=Release; `make bench` does that).
+# BENCH_SCALE=N multiplies the number of runs (default 1; 0.25 for a quick look).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../build-bench}" && pwd)
+scale=${BENCH_SCALE:-1}
+runs() { awk -v n="$1" -v s="$scale" 'BEGIN { r = int(n * s + 0.5); print (r < 3 ? 3 : r) }'; }
+
+pushrun=$build/runner/pushrun
+probe=$build/bench/bench_probe
+driver=$build/bench/bench_driver
+promcpp=$build/bench/bench_promcpp_wrapper
+python_peer=$here/peers/python_wrapper.py
+shell_peer=$here/peers/shell_wrapper.sh
+for f in "$pushrun" "$probe" "$driver" "$promcpp" "$build/bench/bench_micro" \
+  "$build/bench/bench_gen_sidecar"; do
+  [ -x "$f" ] || { echo "bench: $f is missing; build with 'make bench'" >&2; exit 1; }
+done
+command -v prometheus-pushgateway >/dev/null || { echo "bench: prometheus-pushgateway is not installed" >&2; exit 1; }
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
+  { echo "bench: /usr/bin/python3 lacks prometheus_client (python3-prometheus-client)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/pushrun-bench.XXXXXX)
+gateway_pid=
+cleanup() {
+  if [ -n "$gateway_pid" ]; then kill "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file= \
+  --web.enable-admin-api --log.level=warn >"$work/gateway.log" 2>&1 &
+gateway_pid=$!
+for _ in $(seq 100); do
+  curl -sf "$url/-/ready" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -sf "$url/-/ready" >/dev/null || { echo "bench: the Pushgateway did not start" >&2; cat "$work/gateway.log" >&2; exit 1; }
+wipe() { curl -sf -X PUT "$url/api/v1/admin/wipe" >/dev/null; }
+
+log=$work/driver.log
+results=$work/results.txt
+: >"$results"
+# The child of a bare probe writing its sidecar needs somewhere to write it.
+export PUSHRUN_METRICS_FILE=$work/bare-sidecar.prom
+
+# spec FILE NAME ARGS...: one tab-separated command line of a driver spec.
+spec() {
+  local file=$1
+  shift
+  (IFS=$'\t'; echo "$*") >>"$file"
+}
+# wrappers FILE JOB CMD...: the same command under each wrapper, same job and grouping.
+wrappers() {
+  local file=$1 job=$2
+  shift 2
+  spec "$file" pushrun "$pushrun" --gateway "$url" --job "$job" -g run=bench -- "$@"
+  spec "$file" promcpp "$promcpp" --gateway "$url" --job "$job" -g run=bench -- "$@"
+  spec "$file" python "$python_peer" --gateway "$url" --job "$job" -g run=bench -- "$@"
+  spec "$file" shell "$shell_peer" --gateway "$url" --job "$job" -g run=bench -- "$@"
+}
+drive() {
+  local figure=$1
+  shift
+  echo "bench: figure $figure ..." >&2
+  mkdir -p "$work/out-$figure"
+  "$driver" --log "$log" "$@" "$work/spec-$figure" "$work/out-$figure" | sed "s/^/$figure /" >>"$results"
+}
+
+# Figures 1 and 2: one probe run gives both the time before its start and after its exit.
+wipe
+spec "$work/spec-overhead" bare "$probe" @OUT@
+wrappers "$work/spec-overhead" bench_overhead "$probe" @OUT@
+drive overhead --runs "$(runs 40)" --warmup 3
+
+# Figure 3: `wrapper -- true`. An absolute path, so that sh runs the program, not its builtin.
+wipe
+spec "$work/spec-true" bare /bin/true
+wrappers "$work/spec-true" bench_true /bin/true
+drive true --runs "$(runs 40)" --warmup 3
+
+# Figure 4: memory of the wrapper process while its child sleeps.
+wipe
+spec "$work/spec-memory" bare "$probe" @OUT@ --sleep 300
+wrappers "$work/spec-memory" bench_memory "$probe" @OUT@ --sleep 300
+drive memory --runs "$(runs 8)" --warmup 1 --rss --settle-ms 50
+
+# Figure 5: a 100,000-series sidecar, end to end; the floor is the bare command plus a bare curl
+# upload of the same bytes to the same group.
+sidecar=$work/sidecar.prom
+"$build/bench/bench_gen_sidecar" 100000 "$sidecar"
+wipe
+spec "$work/spec-sidecar" bare "$probe" @OUT@ --sidecar "$sidecar"
+spec "$work/spec-sidecar" curl curl -sS -o /dev/null --fail --data-binary "@$sidecar" \
+  "$url/metrics/job/bench_sidecar/run/bench"
+wrappers "$work/spec-sidecar" bench_sidecar "$probe" @OUT@ --sidecar "$sidecar"
+drive sidecar --runs "$(runs 7)" --warmup 1
+wipe
+
+# Figures 5 (pushrun's own work) and 6: Google Benchmark, in-process.
+echo "bench: micro-benchmarks ..." >&2
+PUSHRUN_BENCH_SIDECAR=$sidecar "$build/bench/bench_micro" --benchmark_min_time=0.3 \
+  --benchmark_format=json --benchmark_out="$work/micro.json" --benchmark_out_format=json \
+  >/dev/null
+
+if grep -q "run failed" "$log"; then
+  echo "bench: some runs failed (excluded from the medians):" >&2
+  sort "$log" | uniq -c | sort -rn | head -20 >&2
+fi
+
+/usr/bin/python3 "$here/report.py" --results "$results" --micro "$work/micro.json" \
+  --sidecar "$sidecar"
