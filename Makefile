@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: deps build test test-fast demo bench clean sanitize tsan
+.PHONY: deps build test test-fast demo bench clean sanitize tsan fuzz
 
 deps:
 	@bash packaging/install-deps.sh
@@ -42,6 +42,22 @@ tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPUSHRUN_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS) --target pushrun_tests
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/pushrun_tests "[concurrency]"
+
+# libFuzzer targets (tests/fuzz/), built with clang; each runs FUZZ_SECONDS on its seed corpus.
+# New inputs go to $(FUZZ_BUILD)/corpus/<name>, crashes to $(FUZZ_BUILD)/artifacts/.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPUSHRUN_BUILD_FUZZ=ON -DPUSHRUN_BUILD_TESTS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	@set -e; mkdir -p $(FUZZ_BUILD)/artifacts; \
+	for fuzzer in $(FUZZ_BUILD)/tests/fuzz/*_fuzz; do \
+	  name=$$(basename $$fuzzer _fuzz); mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+	  echo "== $$name: $(FUZZ_SECONDS) s"; \
+	  $$fuzzer -max_len=65536 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$name- \
+	    $(FUZZ_BUILD)/corpus/$$name tests/fuzz/corpus/$$name; \
+	done
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan
