@@ -1,0 +1,59 @@
+#pragma once
+// Where a report goes once it is built: the Pushgateway (POST by default, PUT with
+// --method put, DELETE with --delete-on-success after a success), a node_exporter textfile
+// (--textfile-dir, written atomically), or, with neither configured, stderr. --dry-run prints
+// what would be sent instead of sending it. Failures are logged and returned, never thrown:
+// whether they change the exit status is the caller's decision.
+
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "pushrun/config/settings.h"
+#include "pushrun/metrics/family.h"
+#include "pushrun/runner/log.h"
+
+namespace pushrun::runner {
+
+struct DeliveryIo {
+  bool dry_run = false;
+  // Where --dry-run prints "METHOD URL", a blank line and the body. stdout in the binary: it
+  // is output the user asked for, and stderr stays for diagnostics.
+  std::ostream* dry_run_out = nullptr;
+  // Where the report goes when no gateway and no textfile directory are configured.
+  std::ostream* fallback_out = nullptr;
+};
+
+enum class ReportKind {
+  kStart,  // --push-start: always merged (POST), so it never drops the last success time
+  kFinal,  // the run's report
+};
+
+// Delivers `families` as `settings` say. `success` selects --delete-on-success for a final
+// report. Returns whether it was delivered (a dry run counts as delivered).
+bool DeliverReport(const config::Settings& settings, std::vector<metrics::MetricFamily> families,
+                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log);
+
+// `pushrun delete`: DELETE the group (or remove its textfile). Returns whether it worked.
+bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger& log);
+
+// "<job>.prom", or "<job>@<name>=<value>...prom" with the grouping labels (sorted); bytes
+// outside [A-Za-z0-9._=-] become '_' and a leading '.' becomes '_'.
+std::string TextfileName(const std::string& job,
+                         const std::map<std::string, std::string>& grouping);
+
+// Text 0.0.4 with the job and grouping labels added to every sample, as the Pushgateway would
+// expose them, so reports of several jobs in one directory never collide.
+std::string RenderTextfile(const std::vector<metrics::MetricFamily>& families,
+                           const std::string& job,
+                           const std::map<std::string, std::string>& grouping);
+
+// What a textfile holds after writing `update` over `existing` (text 0.0.4, as written
+// earlier): with merge (POST), families of `existing` that `update` does not have are kept;
+// otherwise `update` alone. Unparseable existing content is dropped.
+std::vector<metrics::MetricFamily> MergeFamilies(std::string_view existing,
+                                                 std::vector<metrics::MetricFamily> update,
+                                                 bool merge);
+
+}  // namespace pushrun::runner

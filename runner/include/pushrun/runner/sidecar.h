@@ -1,0 +1,72 @@
+#pragma once
+// The sidecar: a file the wrapped command may write extra metrics to (text format 0.0.4),
+// named by PUSHRUN_METRICS_FILE. After the command exits pushrun reads it (bounded, regular
+// files only, never through a symlink), parses it strictly and checks it against the report's
+// rules. It is all or nothing: any problem refuses the whole file with one
+// "file:line:col: message" error.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pushrun/metrics/family.h"
+
+namespace pushrun::runner {
+
+inline constexpr std::string_view kSidecarEnvironmentVariable = "PUSHRUN_METRICS_FILE";
+
+struct SidecarRules {
+  std::string prefix = "pushrun";            // "<prefix>_*" belongs to pushrun's own report
+  std::vector<std::string> reserved_labels;  // "job" and the grouping label names
+  std::size_t max_bytes = 16 * 1024 * 1024;
+  std::size_t max_series = 100'000;
+};
+
+struct SidecarResult {
+  std::vector<metrics::MetricFamily> families;  // empty when refused
+  std::optional<std::string> error;             // "file:line:col: message" or "file: message"
+  bool ok() const { return !error.has_value(); }
+};
+
+// Parses and checks sidecar text (no I/O). `source` names the file in error messages.
+SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
+                               const SidecarRules& rules);
+
+// Reads and checks the file at `path`. A missing file is an empty, valid sidecar. Never reads
+// more than rules.max_bytes + 1 bytes, never follows a symlink, refuses anything but a regular
+// file, and never blocks on a FIFO.
+SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules);
+
+// Where the command writes its sidecar. A private one is an empty 0600 file in a fresh 0700
+// directory (mkdtemp under $TMPDIR or /tmp), removed with everything in it by the destructor.
+// A user-given path (--sidecar) is neither created, truncated nor removed.
+class SidecarFile {
+ public:
+  // Returns nothing and sets `error` when the directory or file cannot be created.
+  static std::optional<SidecarFile> CreatePrivate(std::string* error);
+  static SidecarFile UseExisting(std::string path);
+
+  SidecarFile(SidecarFile&& other) noexcept;
+  SidecarFile& operator=(SidecarFile&& other) noexcept;
+  SidecarFile(const SidecarFile&) = delete;
+  SidecarFile& operator=(const SidecarFile&) = delete;
+  ~SidecarFile();
+
+  const std::string& path() const { return path_; }
+  // The private directory, empty for a user-given path.
+  const std::string& directory() const { return directory_; }
+  // "PUSHRUN_METRICS_FILE=<path>" for the command's environment.
+  std::string EnvironmentEntry() const;
+
+ private:
+  SidecarFile(std::string path, std::string directory)
+      : path_(std::move(path)), directory_(std::move(directory)) {}
+  void Remove();
+
+  std::string path_;
+  std::string directory_;
+};
+
+}  // namespace pushrun::runner

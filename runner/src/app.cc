@@ -1,0 +1,230 @@
+#include "pushrun/runner/app.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <utility>
+
+#include "pushrun/config/duration.h"
+#include "pushrun/config/signal_name.h"
+#include "pushrun/config/values.h"
+#include "pushrun/metrics/names.h"
+#include "pushrun/runner/child.h"
+#include "pushrun/runner/deliver.h"
+#include "pushrun/runner/report.h"
+#include "pushrun/runner/sidecar.h"
+
+namespace pushrun::runner {
+namespace {
+
+DeliveryIo DeliveryIoOf(const RunIo& io) {
+  return DeliveryIo{.dry_run = io.dry_run, .dry_run_out = io.out, .fallback_out = io.err};
+}
+
+SidecarRules RulesOf(const config::Settings& settings) {
+  SidecarRules rules;
+  rules.prefix = settings.prefix;
+  rules.reserved_labels.push_back("job");
+  for (const auto& [name, value] : settings.grouping) rules.reserved_labels.push_back(name);
+  rules.max_bytes = settings.sidecar_max_bytes;
+  rules.max_series = settings.max_series;
+  return rules;
+}
+
+std::string CheckGroup(const config::Settings& settings) {
+  if (settings.job.empty()) return "no job name: give --job (or a command to name it after)";
+  for (const auto& [name, value] : settings.grouping) {
+    if (!config::IsValidGroupingName(name)) {
+      return "grouping label name \"" + name +
+             "\" is not allowed (allowed: " + std::string(config::kLabelNameSyntax) + ")";
+    }
+  }
+  if (!settings.gateway_url.empty()) {
+    std::string error;
+    if (!config::CheckGatewayUrl(settings.gateway_url, &error)) {
+      return "gateway URL: " + error + " (allowed: " + std::string(config::kUrlSyntax) + ")";
+    }
+  }
+  return {};
+}
+
+// Once the command has ended, a late terminating signal (a supervisor repeating SIGTERM, a
+// second Ctrl-C) must neither cut the report's delivery short nor replace the command's exit
+// status with pushrun's own death. The push deadline bounds how long this lasts.
+class IgnoreTerminatingSignals {
+ public:
+  IgnoreTerminatingSignals() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    for (std::size_t i = 0; i < std::size(kSignals); ++i) {
+      ::sigaction(kSignals[i], &ignore, &saved_[i]);
+    }
+  }
+  ~IgnoreTerminatingSignals() {
+    for (std::size_t i = 0; i < std::size(kSignals); ++i) {
+      ::sigaction(kSignals[i], &saved_[i], nullptr);
+    }
+  }
+  IgnoreTerminatingSignals(const IgnoreTerminatingSignals&) = delete;
+  IgnoreTerminatingSignals& operator=(const IgnoreTerminatingSignals&) = delete;
+
+ private:
+  static constexpr int kSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  struct sigaction saved_[std::size(kSignals)]{};
+};
+
+void LogOutcome(const ChildOutcome& outcome, const config::Settings& settings, Logger& log) {
+  const std::string& command = settings.command.front();
+  if (outcome.spawn_failure != SpawnFailure::kNone) {
+    log.Error("cannot run " + command + ": " + outcome.spawn_error);
+    return;
+  }
+  if (outcome.timed_out) {
+    log.Warning(command + " timed out after " + config::FormatDuration(settings.timeout) +
+                "; sent SIG" + config::SignalName(settings.timeout_signal) + " to its group");
+  }
+  if (outcome.received_signal != 0) {
+    log.Warning("received SIG" + config::SignalName(outcome.received_signal) +
+                "; forwarded it to " + command + " and its group");
+  }
+  if (log.Enabled(LogLevel::kInfo)) {
+    std::string text = command + " ended with status " + std::to_string(outcome.WrapperExitCode());
+    if (outcome.signal != 0) text += " (SIG" + config::SignalName(outcome.signal) + ")";
+    text += " after " + std::to_string(outcome.duration_seconds) + " s";
+    log.Info(text);
+  }
+}
+
+}  // namespace
+
+std::string CheckRunSettings(const config::Settings& settings) {
+  if (settings.command.empty() || settings.command.front().empty()) {
+    return "no command given: pushrun [OPTIONS] -- COMMAND [ARGS...]";
+  }
+  if (!metrics::IsValidMetricName(settings.prefix) || settings.prefix.back() == '_') {
+    return "prefix \"" + settings.prefix +
+           "\" is not a metric name (allowed: [a-zA-Z_:][a-zA-Z0-9_:]*, not ending in _)";
+  }
+  return CheckGroup(settings);
+}
+
+int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
+  if (std::string problem = CheckRunSettings(settings); !problem.empty()) {
+    log.Error(problem);
+    return kExitPushrunError;
+  }
+  const DeliveryIo delivery = DeliveryIoOf(io);
+
+  std::optional<SidecarFile> sidecar;
+  if (settings.sidecar.empty()) {
+    std::string error;
+    sidecar = SidecarFile::CreatePrivate(&error);
+    if (!sidecar) log.Warning("no sidecar file for the command: " + error);
+  } else {
+    sidecar = SidecarFile::UseExisting(settings.sidecar);
+  }
+
+  // Only what the command needs happens before it starts; the report, the registry and the
+  // HTTP client are built after it has been exec'd.
+  ChildSpec spec;
+  spec.argv = settings.command;
+  if (sidecar) spec.extra_env.push_back(sidecar->EnvironmentEntry());
+  spec.timeout = settings.timeout;
+  spec.kill_after = settings.kill_after;
+  spec.timeout_signal = settings.timeout_signal;
+  if (settings.push_start) {
+    spec.on_started = [&] {
+      DeliverReport(settings, BuildStartReport(std::chrono::system_clock::now(), settings.prefix),
+                    ReportKind::kStart, /*success=*/false, delivery, log);
+    };
+  }
+  const ChildOutcome outcome = RunChild(spec);
+  const IgnoreTerminatingSignals ignore_signals;
+  LogOutcome(outcome, settings, log);
+
+  SidecarResult extra;
+  if (sidecar && outcome.spawn_failure == SpawnFailure::kNone) {
+    extra = ReadSidecarFile(sidecar->path(), RulesOf(settings));
+    if (!extra.ok()) log.Error("sidecar refused: " + *extra.error);
+  }
+  sidecar.reset();  // the private directory goes before the (possibly slow) push
+
+  const int status = outcome.WrapperExitCode();
+  std::vector<metrics::MetricFamily> families = BuildFinalReport(
+      outcome, ReportInput{.prefix = settings.prefix, .sidecar_valid = extra.ok()});
+  families.insert(families.end(), std::make_move_iterator(extra.families.begin()),
+                  std::make_move_iterator(extra.families.end()));
+  const bool delivered =
+      DeliverReport(settings, std::move(families), ReportKind::kFinal, status == 0, delivery, log);
+  if (!delivered && settings.fail_on_push_error && status == 0) return kExitPushrunError;
+  return status;
+}
+
+int RunDelete(const config::Settings& settings, Logger& log, const RunIo& io) {
+  if (std::string problem = CheckGroup(settings); !problem.empty()) {
+    log.Error(problem);
+    return kExitPushrunError;
+  }
+  if (!settings.command.empty()) {
+    log.Error("delete takes no command");
+    return kExitPushrunError;
+  }
+  if (settings.gateway_url.empty() && settings.textfile_dir.empty()) {
+    log.Error("nothing to delete from: give --gateway (or --textfile-dir)");
+    return kExitPushrunError;
+  }
+  return DeleteGroup(settings, DeliveryIoOf(io), log) ? kExitOk : kExitFailure;
+}
+
+int RunLint(const std::vector<std::string>& files, const config::Settings& settings, Logger& log,
+            const RunIo& io) {
+  if (files.empty()) {
+    log.Error("lint needs at least one FILE (\"-\" for stdin)");
+    return kExitPushrunError;
+  }
+  const SidecarRules rules = RulesOf(settings);
+  int status = kExitOk;
+  for (const std::string& file : files) {
+    SidecarResult result;
+    if (file == "-") {
+      // Bounded like a sidecar: never more than max_bytes + 1 bytes.
+      std::string text;
+      char buffer[65536];
+      for (;;) {
+        const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > rules.max_bytes) break;
+      }
+      result = CheckSidecarText(text, "<stdin>", rules);
+    } else {
+      struct stat st {};
+      if (::lstat(file.c_str(), &st) != 0) {
+        result.error = file + ": cannot open: " + std::strerror(errno);
+      } else {
+        result = ReadSidecarFile(file, rules);
+      }
+    }
+    if (!result.ok()) {
+      status = kExitFailure;
+      if (io.err != nullptr) *io.err << *result.error << '\n' << std::flush;
+      continue;
+    }
+    std::size_t series = 0;
+    for (const auto& family : result.families) series += family.samples.size();
+    log.Info(file + ": " + std::to_string(result.families.size()) + " families, " +
+             std::to_string(series) + " series");
+  }
+  return status;
+}
+
+}  // namespace pushrun::runner

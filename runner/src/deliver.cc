@@ -1,0 +1,227 @@
+#include "pushrun/runner/deliver.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/exposition.h"
+#include "pushrun/metrics/parser.h"
+#include "pushrun/metrics/pushgateway.h"
+#include "pushrun/metrics/registry.h"
+#include "pushrun/runner/atomic_file.h"
+#include "pushrun/runner/bounded_read.h"
+
+namespace pushrun::runner {
+namespace {
+
+using metrics::MetricFamily;
+
+// Textfiles pushrun wrote itself are small; anything larger is not ours to merge.
+constexpr std::size_t kMaxExistingTextfileBytes = 16 * 1024 * 1024;
+
+metrics::PushParams ParamsOf(const config::Settings& settings) {
+  return metrics::PushParams{.job_name = settings.job, .groupings = settings.grouping};
+}
+
+std::string Describe(const metrics::PushError& error) {
+  std::string text = error.what();
+  if (error.category() == metrics::ErrorCategory::kHttp && !error.body().empty()) {
+    std::string body = error.body();
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    if (text.find(body) == std::string::npos) text += " (gateway said: " + body + ")";
+  }
+  if (error.attempts() > 1) text += " after " + std::to_string(error.attempts()) + " attempts";
+  return text;
+}
+
+std::vector<MetricFamily> Labeled(std::vector<MetricFamily> families, const std::string& job,
+                                  const std::map<std::string, std::string>& grouping) {
+  metrics::Labels extra{{"job", job}};
+  for (const auto& [name, value] : grouping) extra.push_back({name, value});
+  for (MetricFamily& family : families) {
+    for (metrics::Sample& sample : family.samples) {
+      metrics::Labels labels = extra;
+      for (metrics::Label& label : sample.labels) {
+        const bool clash = std::any_of(extra.begin(), extra.end(), [&](const metrics::Label& e) {
+          return e.name == label.name;
+        });
+        if (!clash) labels.push_back(std::move(label));
+      }
+      sample.labels = std::move(labels);
+    }
+  }
+  return families;
+}
+
+// An earlier textfile of the same group, "" when absent or unreadable (then it is replaced).
+std::string ReadExisting(const std::string& path) {
+  std::string text;
+  ReadFileBounded(path, kMaxExistingTextfileBytes, &text);
+  return text;
+}
+
+void PrintDryRun(std::ostream* out, std::string_view what, std::string_view where,
+                 std::string_view body) {
+  if (out == nullptr) return;
+  std::string text;
+  text += what;
+  text += ' ';
+  text += where;
+  text += "\n\n";
+  text += body;
+  out->write(text.data(), static_cast<std::streamsize>(text.size()));
+  out->flush();
+}
+
+class GatewayTarget {
+ public:
+  GatewayTarget(const config::Settings& settings, std::vector<MetricFamily> families)
+      : gateway_(settings.gateway_url, settings.push, registry_), params_(ParamsOf(settings)) {
+    registry_.Register(std::make_shared<metrics::StaticCollectable>(std::move(families)));
+  }
+  const metrics::Pushgateway& gateway() const { return gateway_; }
+  const metrics::PushParams& params() const { return params_; }
+
+ private:
+  metrics::Registry registry_;
+  metrics::Pushgateway gateway_;
+  metrics::PushParams params_;
+};
+
+bool DeliverToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
+                      ReportKind kind, bool success, const DeliveryIo& io, Logger& log) {
+  const bool remove = kind == ReportKind::kFinal && success && settings.delete_on_success;
+  // The "running" report is always a POST: a PUT would replace the group and drop the last
+  // success time while the command runs.
+  const bool put = kind == ReportKind::kFinal && settings.method == config::PushMethod::kPut;
+  const std::string method = remove ? "DELETE" : put ? "PUT" : "POST";
+  std::string url = metrics::RedactUrl(settings.gateway_url);
+  try {
+    // Declared here and built only now: nothing of the push exists before the command ran.
+    GatewayTarget target(settings, remove ? std::vector<MetricFamily>{} : std::move(families));
+    url = target.gateway().UrlFor(target.params());
+    if (io.dry_run) {
+      PrintDryRun(io.dry_run_out, method, url,
+                  remove ? std::string() : target.gateway().BodyFor(target.params()));
+      return true;
+    }
+    log.Info(method + " " + url);
+    metrics::PushResult result = remove ? target.gateway().Delete(target.params())
+                                 : put  ? target.gateway().Push(target.params())
+                                        : target.gateway().PushAdd(target.params());
+    log.Info(method + " " + url + ": HTTP " + std::to_string(result.status));
+    return true;
+  } catch (const metrics::PushError& error) {
+    const std::string where = error.url().empty() ? url : error.url();
+    log.Error(std::string(kind == ReportKind::kStart ? "start report: " : "") + method + " " +
+              where + " failed: " + Describe(error));
+  } catch (const std::invalid_argument& error) {
+    log.Error("cannot push to " + url + ": " + error.what());
+  }
+  return false;
+}
+
+bool DeliverToTextfile(const config::Settings& settings, std::vector<MetricFamily> families,
+                       ReportKind kind, bool success, const DeliveryIo& io, Logger& log) {
+  const std::string path =
+      settings.textfile_dir + "/" + TextfileName(settings.job, settings.grouping);
+  if (kind == ReportKind::kFinal && success && settings.delete_on_success) {
+    if (io.dry_run) {
+      PrintDryRun(io.dry_run_out, "REMOVE", path, "");
+      return true;
+    }
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      log.Error("cannot remove " + path + ": " + std::strerror(errno));
+      return false;
+    }
+    log.Info("removed " + path);
+    return true;
+  }
+  const bool merge = kind == ReportKind::kStart || settings.method == config::PushMethod::kPost;
+  std::vector<MetricFamily> merged = MergeFamilies(
+      ReadExisting(path), Labeled(std::move(families), settings.job, settings.grouping), merge);
+  const std::string text = metrics::WriteText(merged);
+  if (io.dry_run) {
+    PrintDryRun(io.dry_run_out, "WRITE", path, text);
+    return true;
+  }
+  if (std::string error = WriteFileAtomically(path, text, 0644); !error.empty()) {
+    log.Error("cannot write the textfile: " + error);
+    return false;
+  }
+  log.Info("wrote " + path);
+  return true;
+}
+
+}  // namespace
+
+std::string TextfileName(const std::string& job,
+                         const std::map<std::string, std::string>& grouping) {
+  std::string name = job;
+  for (const auto& [label, value] : grouping) name += "@" + label + "=" + value;
+  for (char& c : name) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-' || c == '=' || c == '@';
+    if (!keep) c = '_';
+  }
+  if (name.empty() || name.front() == '.') name.insert(name.begin(), '_');
+  return name + ".prom";
+}
+
+std::string RenderTextfile(const std::vector<MetricFamily>& families, const std::string& job,
+                           const std::map<std::string, std::string>& grouping) {
+  return metrics::WriteText(Labeled(families, job, grouping));
+}
+
+std::vector<MetricFamily> MergeFamilies(std::string_view existing, std::vector<MetricFamily> update,
+                                        bool merge) {
+  if (!merge || existing.empty()) return update;
+  metrics::ParseResult parsed = metrics::ParseText(existing);
+  if (!parsed.ok()) return update;
+  std::set<std::string> names;
+  for (const MetricFamily& family : update) names.insert(family.name);
+  for (MetricFamily& family : parsed.families) {
+    if (!names.count(family.name)) update.push_back(std::move(family));
+  }
+  return update;
+}
+
+bool DeliverReport(const config::Settings& settings, std::vector<MetricFamily> families,
+                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log) {
+  if (!settings.gateway_url.empty()) {
+    return DeliverToGateway(settings, std::move(families), kind, success, io, log);
+  }
+  if (!settings.textfile_dir.empty()) {
+    return DeliverToTextfile(settings, std::move(families), kind, success, io, log);
+  }
+  // Neither: the final report goes to stderr (or stdout for a dry run) so it is not lost.
+  if (kind == ReportKind::kStart) return true;
+  std::ostream* out = io.dry_run ? io.dry_run_out : io.fallback_out;
+  if (out != nullptr) {
+    const std::string text = RenderTextfile(families, settings.job, settings.grouping);
+    out->write(text.data(), static_cast<std::streamsize>(text.size()));
+    out->flush();
+  }
+  return true;
+}
+
+bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger& log) {
+  if (settings.gateway_url.empty() && settings.textfile_dir.empty()) {
+    log.Error("nothing to delete from: give --gateway or --textfile-dir");
+    return false;
+  }
+  // A successful final report with delete-on-success is exactly a delete.
+  config::Settings deleting = settings;
+  deleting.delete_on_success = true;
+  return DeliverReport(deleting, {}, ReportKind::kFinal, /*success=*/true, io, log);
+}
+
+}  // namespace pushrun::runner
