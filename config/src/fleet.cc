@@ -50,4 +50,13 @@ Settings ResolveRun(const Layer& flags, const Layer& environment, const FleetCon
   return settings;
 }
 
+Settings ResolveAdHoc(const Layer& flags, const Layer& environment, const FleetConfig* fleet) {
+  const std::optional<std::string>& job_name = flags.job ? flags.job : environment.job;
+  if (fleet && job_name) {
+    const auto it = fleet->jobs.find(*job_name);
+    if (it != fleet->jobs.end()) return ResolveJob(flags, environment, *fleet, it->second);
+  }
+  return Resolve(LayersFor(flags, environment, fleet, nullptr));
+}
+
 }  // namespace pushrun::config

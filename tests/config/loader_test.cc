@@ -228,3 +228,39 @@ TEST_CASE("Config file: run needs a known job with a command", "[config][loader]
 
 }  // namespace
 }  // namespace pushrun::config
+
+namespace pushrun::config {
+namespace {
+
+TEST_CASE("Ad-hoc commands: --job NAME picks the table NAME when the file has one",
+          "[config][loader]") {
+  const FleetConfig fleet =
+      ParseConfig("[defaults]\ntimeout = \"1s\"\n[jobs.nightly]\ntimeout = \"2h\"\n", "f.toml",
+                  [](const char*) -> const char* { return nullptr; });
+  Layer flags;
+  flags.command = std::vector<std::string>{"/bin/true"};
+  SECTION("a table of that name") {
+    flags.job = "nightly";
+    CHECK(ResolveAdHoc(flags, Layer{}, &fleet).timeout == std::chrono::hours(2));
+  }
+  SECTION("the environment's job name, when no flag gives one") {
+    Layer environment;
+    environment.job = "nightly";
+    CHECK(ResolveAdHoc(flags, environment, &fleet).timeout == std::chrono::hours(2));
+  }
+  SECTION("no such table: only [defaults]") {
+    flags.job = "other";
+    const Settings s = ResolveAdHoc(flags, Layer{}, &fleet);
+    CHECK(s.timeout == std::chrono::seconds(1));
+    CHECK(s.job == "other");
+  }
+  SECTION("no job name: the command's base name, and [defaults]") {
+    const Settings s = ResolveAdHoc(flags, Layer{}, &fleet);
+    CHECK(s.timeout == std::chrono::seconds(1));
+    CHECK(s.job == "true");
+  }
+  SECTION("no file") { CHECK(ResolveAdHoc(flags, Layer{}, nullptr).timeout == Duration{0}); }
+}
+
+}  // namespace
+}  // namespace pushrun::config

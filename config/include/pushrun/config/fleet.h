@@ -47,4 +47,9 @@ Settings ResolveJob(const Layer& flags, const Layer& environment, const FleetCon
 Settings ResolveRun(const Layer& flags, const Layer& environment, const FleetConfig& fleet,
                     std::string_view job_name, const std::vector<std::string>& extra_args);
 
+// A wrapped ad-hoc command (`pushrun [-c FILE] [--job NAME] -- CMD`): when the fleet has a
+// table named by the flags' job name (else the environment's), that table applies, as
+// ResolveJob; otherwise flags, environment and the file's [gateway] + [defaults].
+Settings ResolveAdHoc(const Layer& flags, const Layer& environment, const FleetConfig* fleet);
+
 }  // namespace pushrun::config
