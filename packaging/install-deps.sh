@@ -9,11 +9,11 @@ packages=(
   libboost1.81-dev libboost-filesystem1.81-dev
   libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev zlib1g-dev
   # tests
-  catch2 prometheus-pushgateway openssl curl util-linux procps python3
+  catch2 prometheus-pushgateway openssl curl util-linux procps python3 locales-all
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
   # packaging checks
-  prometheus man-db dpkg-dev file
+  prometheus man-db dpkg-dev file python3-yaml binutils
   # benchmarks (peers are measured, never linked by the product)
   libbenchmark-dev prometheus-cpp-dev python3-prometheus-client hyperfine
 )
