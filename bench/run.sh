@@ -17,12 +17,23 @@ promcpp=$build/bench/bench_promcpp_wrapper
 python_peer=$here/peers/python_wrapper.py
 shell_peer=$here/peers/shell_wrapper.sh
 for f in "$pushrun" "$probe" "$driver" "$promcpp" "$build/bench/bench_micro" \
-  "$build/bench/bench_gen_sidecar"; do
+  "$build/bench/bench_gen_sidecar" "$build/bench/bench_post"; do
   [ -x "$f" ] || { echo "bench: $f is missing; build with 'make bench'" >&2; exit 1; }
 done
 command -v prometheus-pushgateway >/dev/null || { echo "bench: prometheus-pushgateway is not installed" >&2; exit 1; }
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
   { echo "bench: /usr/bin/python3 lacks prometheus_client (python3-prometheus-client)" >&2; exit 1; }
+
+# On a shared machine other load inflates every wall time (a 2-core box running a compile makes
+# a 3 ms process take 30). As root, the gateway and everything measured run under SCHED_FIFO
+# instead, which brings the figures close to those of an idle machine; BENCH_RT=0 turns it off.
+rt=()
+if [ "${BENCH_RT:-1}" != 0 ] && chrt -f 10 true 2>/dev/null; then
+  rt=(chrt -f 10)
+  export BENCH_SCHEDULING="SCHED_FIFO (chrt -f 10)"
+else
+  export BENCH_SCHEDULING="normal (SCHED_OTHER)"
+fi
 
 work=$(mktemp -d /tmp/pushrun-bench.XXXXXX)
 gateway_pid=
@@ -34,7 +45,7 @@ trap cleanup EXIT
 
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
-prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file= \
+"${rt[@]}" prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file= \
   --web.enable-admin-api --log.level=warn >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
 for _ in $(seq 100); do
@@ -70,26 +81,32 @@ drive() {
   shift
   echo "bench: figure $figure ..." >&2
   mkdir -p "$work/out-$figure"
-  "$driver" --log "$log" "$@" "$work/spec-$figure" "$work/out-$figure" | sed "s/^/$figure /" >>"$results"
+  "${rt[@]}" "$driver" --log "$log" "$@" "$work/spec-$figure" "$work/out-$figure" | sed "s/^/$figure /" >>"$results"
 }
 
 # Figures 1 and 2: one probe run gives both the time before its start and after its exit.
 wipe
 spec "$work/spec-overhead" bare "$probe" @OUT@
 wrappers "$work/spec-overhead" bench_overhead "$probe" @OUT@
-drive overhead --runs "$(runs 40)" --warmup 3
+drive overhead --runs "$(runs 60)" --warmup 3
+# The floor of the time after the exit: the gateway's round trip for pushrun's own report body,
+# measured in-process.
+"$pushrun" --dry-run --gateway "$url" --job bench_overhead -g run=bench -- /bin/true |
+  tail -n +3 >"$work/report-body.prom"
+echo "overhead post $("${rt[@]}" "$build/bench/bench_post" 127.0.0.1 "$port" /metrics/job/bench_overhead/run/bench \
+  "$work/report-body.prom" "$(runs 60)")" >>"$results"
 
 # Figure 3: `wrapper -- true`. An absolute path, so that sh runs the program, not its builtin.
 wipe
 spec "$work/spec-true" bare /bin/true
 wrappers "$work/spec-true" bench_true /bin/true
-drive true --runs "$(runs 40)" --warmup 3
+drive true --runs "$(runs 60)" --warmup 3
 
 # Figure 4: memory of the wrapper process while its child sleeps.
 wipe
 spec "$work/spec-memory" bare "$probe" @OUT@ --sleep 300
 wrappers "$work/spec-memory" bench_memory "$probe" @OUT@ --sleep 300
-drive memory --runs "$(runs 8)" --warmup 1 --rss --settle-ms 50
+drive memory --runs "$(runs 10)" --warmup 1 --rss --settle-ms 50
 
 # Figure 5: a 100,000-series sidecar, end to end; the floor is the bare command plus a bare curl
 # upload of the same bytes to the same group.
@@ -100,12 +117,15 @@ spec "$work/spec-sidecar" bare "$probe" @OUT@ --sidecar "$sidecar"
 spec "$work/spec-sidecar" curl curl -sS -o /dev/null --fail --data-binary "@$sidecar" \
   "$url/metrics/job/bench_sidecar/run/bench"
 wrappers "$work/spec-sidecar" bench_sidecar "$probe" @OUT@ --sidecar "$sidecar"
-drive sidecar --runs "$(runs 7)" --warmup 1
+drive sidecar --runs "$(runs 11)" --warmup 1
+echo "sidecar post $("${rt[@]}" "$build/bench/bench_post" 127.0.0.1 "$port" /metrics/job/bench_sidecar/run/bench \
+  "$sidecar" "$(runs 11)")" >>"$results"
 wipe
 
 # Figures 5 (pushrun's own work) and 6: Google Benchmark, in-process.
 echo "bench: micro-benchmarks ..." >&2
-PUSHRUN_BENCH_SIDECAR=$sidecar "$build/bench/bench_micro" --benchmark_min_time=0.3 \
+PUSHRUN_BENCH_SIDECAR=$sidecar "${rt[@]}" "$build/bench/bench_micro" --benchmark_min_time=0.2 \
+  --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
   --benchmark_format=json --benchmark_out="$work/micro.json" --benchmark_out_format=json \
   >/dev/null
 
