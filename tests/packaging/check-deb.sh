@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds the .deb from a built tree with CPack, checks its control fields and contents, installs
+# it with dpkg, runs `pushrun --version` and a wrapped job, and removes the package again.
+# Needs root (dpkg -i); exits 77 — "skipped" for CTest — when not root, when dpkg is missing, or
+# when a pushrun package is already installed (it is not this script's to replace).
+# Usage: check-deb.sh BUILD_DIR
+set -euo pipefail
+
+build_dir=$(cd "${1:?usage: check-deb.sh BUILD_DIR}" && pwd)
+skip() { echo "skipped: $*"; exit 77; }
+fail() { echo "check-deb: $*" >&2; exit 1; }
+
+command -v dpkg-deb >/dev/null || skip "dpkg-deb not found (not a Debian system)"
+[ -f "$build_dir/CPackConfig.cmake" ] || fail "$build_dir has no CPackConfig.cmake"
+
+work=$(mktemp -d)
+installed=0
+cleanup() {
+  if [ "$installed" = 1 ]; then dpkg -r pushrun >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# 1. Build and inspect the package (no root needed).
+(cd "$work" && cpack --config "$build_dir/CPackConfig.cmake" -G DEB -B "$work/out") \
+  >"$work/cpack.log" 2>&1 || { cat "$work/cpack.log" >&2; fail "cpack failed"; }
+deb=$(find "$work/out" -maxdepth 1 -name 'pushrun_*.deb' -print -quit)
+[ -n "$deb" ] || { cat "$work/cpack.log" >&2; fail "cpack made no pushrun_*.deb"; }
+echo "built $(basename "$deb")"
+
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "Depends: $depends"
+for dep in libc6 libstdc++6 libcurl4 zlib1g; do
+  sed 's/, /\n/g' <<<"$depends" | awk '{print $1}' | grep -qxF "$dep" || fail "Depends lacks $dep"
+done
+contents=$(dpkg-deb -c "$deb")
+for path in ./usr/bin/pushrun ./usr/share/man/man1/pushrun.1.gz ./usr/include/pushrun/metrics.h \
+            /pkgconfig/pushrun-metrics.pc /cmake/pushrun/pushrunConfig.cmake; do
+  grep -q -- "$path" <<<"$contents" || fail "the package lacks $path"
+done
+
+# 2. Install, use, remove (root only).
+[ "$(id -u)" = 0 ] || skip "dpkg -i needs root"
+# One dpkg run at a time: several builds may run this check at once.
+exec 9>/tmp/pushrun-check-deb.lock
+flock -w 120 9 || fail "another check-deb holds /tmp/pushrun-check-deb.lock"
+if dpkg-query -W -f='${Status}' pushrun 2>/dev/null | grep -q 'install ok installed'; then
+  skip "a pushrun package is already installed; not replacing it"
+fi
+installed=1
+dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -i failed (missing Depends?)"; }
+
+version=$(/usr/bin/pushrun --version)
+echo "installed: $version"
+grep -q "^pushrun " <<<"$version" || fail "unexpected --version output: $version"
+
+mkdir "$work/textfiles"
+status=0
+/usr/bin/pushrun --textfile-dir "$work/textfiles" --job t -- true || status=$?
+[ "$status" = 0 ] || fail "wrapped 'true' exited $status"
+grep -q '^pushrun_success 1$' "$work/textfiles/t.prom" 2>/dev/null ||
+  grep -q '^pushrun_success{.*} 1$' "$work/textfiles/t.prom" ||
+  fail "no pushrun_success 1 in $work/textfiles/t.prom"
+status=0
+/usr/bin/pushrun --textfile-dir "$work/textfiles" --job f -- sh -c 'exit 3' || status=$?
+[ "$status" = 3 ] || fail "wrapped 'exit 3' exited $status"
+echo "ok   wrapped jobs: exit codes passed through, textfile written"
+
+MANWIDTH=80 man /usr/share/man/man1/pushrun.1.gz >/dev/null 2>"$work/man.log" ||
+  { cat "$work/man.log" >&2; fail "the installed man page does not render"; }
+
+dpkg -r pushrun >"$work/dpkg-r.log" 2>&1 || { cat "$work/dpkg-r.log" >&2; fail "dpkg -r failed"; }
+installed=0
+[ ! -e /usr/bin/pushrun ] || fail "/usr/bin/pushrun is still there after dpkg -r"
+echo "check-deb: ok"
