@@ -7,12 +7,16 @@
 #include <exception>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "pushrun/config/describe.h"
 #include "pushrun/config/duration.h"
 #include "pushrun/config/environment.h"
 #include "pushrun/config/error.h"
+#include "pushrun/config/fleet.h"
+#include "pushrun/config/loader.h"
 #include "pushrun/config/secret.h"
 #include "pushrun/config/settings.h"
 #include "pushrun/config/signal_name.h"
@@ -286,6 +290,11 @@ int Main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   Flags flags;
   AddOptions(app, flags);
+  std::string config_file;
+  app.add_option("-c,--config", config_file,
+                 "Config file (TOML: [gateway], [defaults], [jobs.NAME]); also PUSHRUN_CONFIG. "
+                 "With --job NAME, the table [jobs.NAME] applies to the command")
+      ->option_text("FILE");
 
   // Verbs. Options are the top-level ones (fallthrough), so `pushrun delete --job J` works.
   CLI::App* delete_verb =
@@ -298,6 +307,20 @@ int Main(int argc, char** argv) {
                          "check metrics); exit 0 if good, 1 if not")
           ->fallthrough();
   lint_verb->add_option("FILE", lint_files, "Files to check, - for stdin")->required();
+  std::string run_job;
+  CLI::App* run_verb =
+      app.add_subcommand("run",
+                         "Run the command of [jobs.JOB] in the config file; words after "
+                         "-- are appended to it")
+          ->fallthrough();
+  run_verb->add_option("JOB", run_job, "A job of the config file")->required();
+  CLI::App* jobs_verb =
+      app.add_subcommand("jobs", "List the jobs of the config file")->fallthrough();
+  CLI::App* check_verb =
+      app.add_subcommand("check",
+                         "Validate the config file and print every job's settings "
+                         "(secrets as <set>); exit 0 if good, 125 if not")
+          ->fallthrough();
 
   try {
     std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
@@ -321,11 +344,35 @@ int Main(int argc, char** argv) {
   try {
     std::vector<std::string> warnings;
     Layer flag_layer = ToLayer(app, flags, &warnings);
-    if (!command.empty()) flag_layer.command = command;
     config::EnvironmentSettings env = config::EnvironmentLayer(config::ProcessEnvironment());
     warnings.insert(warnings.end(), env.warnings.begin(), env.warnings.end());
-    settings = config::Resolve({&flag_layer, &env.layer});
+    std::optional<config::FleetConfig> fleet;
+    const std::string config_path =
+        app.count("--config") ? config_file : env.config_path.value_or("");
+    if (!config_path.empty()) {
+      fleet = config::LoadConfig(config_path);
+      warnings.insert(warnings.end(), fleet->warnings.begin(), fleet->warnings.end());
+    }
     for (const std::string& warning : warnings) log.Warning(warning);
+    for (const CLI::App* verb : {run_verb, jobs_verb, check_verb}) {
+      if (verb->parsed() && !fleet) {
+        Bad(verb->get_name(), "needs a config file", "-c FILE, --config FILE, PUSHRUN_CONFIG");
+      }
+    }
+    if (jobs_verb->parsed()) {
+      for (const std::string& name : config::JobNames(*fleet)) std::cout << name << "\n";
+      return runner::kExitOk;
+    }
+    if (check_verb->parsed()) {
+      std::cout << config::DescribeFleet(*fleet, flag_layer, env.layer);
+      return runner::kExitOk;
+    }
+    if (run_verb->parsed()) {
+      settings = config::ResolveRun(flag_layer, env.layer, *fleet, run_job, command);
+    } else {
+      if (!command.empty()) flag_layer.command = command;
+      settings = config::ResolveAdHoc(flag_layer, env.layer, fleet ? &*fleet : nullptr);
+    }
   } catch (const ConfigError& error) {
     log.Error(error.what());
     return runner::kExitPushrunError;
