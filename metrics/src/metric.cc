@@ -112,6 +112,7 @@ class FamilyState final : public Collectable {
     family.help = help_;
     family.type = type_;
     std::lock_guard lock(mutex_);
+    family.samples.reserve(children_.size() * SamplesPerChild());
     for (const auto& [values, cell] : children_) {
       Labels labels;
       labels.reserve(values.size() + 1);
@@ -124,6 +125,15 @@ class FamilyState final : public Collectable {
   }
 
  private:
+  std::size_t SamplesPerChild() const {
+    if constexpr (std::is_same_v<Cell, HistogramCell>) {
+      // Every child shares one layout; called with the lock held.
+      return children_.empty() ? 0 : children_.begin()->second->layout->le.size() + 2;
+    } else {
+      return 1;
+    }
+  }
+
   void AppendSamples(const CounterCell& cell, Labels labels, std::vector<Sample>& out) const {
     out.push_back(Sample{name_, std::move(labels), cell.value.load(kRelaxed), {}});
   }
