@@ -128,6 +128,17 @@ std::optional<double> ParseFloat(std::string_view text) {
     negative = text[0] == '-';
     i = 1;
   }
+  // Fast path: plain integers (counts, bytes, most values) up to 15 digits are exact doubles.
+  if (text.size() - i <= 15 && i < text.size()) {
+    std::uint64_t integer = 0;
+    std::size_t k = i;
+    while (k < text.size() && IsDigit(text[k]))
+      integer = integer * 10 + static_cast<unsigned>(text[k++] - '0');
+    if (k == text.size()) {
+      const double magnitude = static_cast<double>(integer);
+      return negative ? -magnitude : magnitude;
+    }
+  }
   const std::string_view rest = text.substr(i);
   if (EqualsIgnoreCase(rest, "inf") || EqualsIgnoreCase(rest, "infinity")) {
     return negative ? -std::numeric_limits<double>::infinity()
@@ -263,8 +274,25 @@ inline std::uint64_t Mix(std::uint64_t x) {
   return x;
 }
 
+// A fast non-cryptographic hash, eight bytes per step.
 inline std::uint64_t HashBytes(std::string_view text) {
-  return std::hash<std::string_view>{}(text);
+  constexpr std::uint64_t kMultiplier = 0x9fb21c651e98df25ULL;
+  const char* p = text.data();
+  std::size_t n = text.size();
+  std::uint64_t h = 0x243f6a8885a308d3ULL ^ (n * kMultiplier);
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    h = (h ^ word) * kMultiplier;
+    h ^= h >> 29;
+  }
+  if (n > 0) {
+    std::uint64_t word = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      word |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    h = (h ^ word) * kMultiplier;
+  }
+  return Mix(h);
 }
 
 // "le"="1" and "le"="1.0" are the same bucket, so numeric labels hash by value.
@@ -315,13 +343,14 @@ struct FamilyState {
   bool closed = false;          // had samples, then another family's line came
 };
 
+// Series of the current family (samples of a family are contiguous, so a duplicate can
+// only be in the same run); the table restarts small for each family to stay in cache.
 struct SeriesSlot {
   std::uint64_t hash = 0;
-  std::uint32_t family = kEmpty;
-  std::uint32_t sample = 0;
-  std::size_t line = 0;
+  std::uint32_t sample = kEmpty;  // index in the family's samples
   static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
 };
+constexpr std::size_t kInitialSeriesSlots = 16;
 
 // Labels per sample up to which duplicate names are found by comparing with each earlier
 // one; above it, by sorting once the label set is complete.
@@ -680,10 +709,21 @@ class Parser {
 
   bool ParseSample() {
     const char* name_begin = p_;
-    const std::string_view name = ReadName();
+    std::string_view name;
+    bool same_name;
+    const std::size_t last_size = last_name_.size();
+    if (last_size != 0 && static_cast<std::size_t>(end_ - p_) > last_size &&
+        std::memcmp(p_, last_name_.data(), last_size) == 0 && !Has(p_[last_size], kNameChar)) {
+      name = std::string_view(p_, last_size);  // the common case: the same name again
+      p_ += last_size;
+      same_name = true;
+    } else {
+      name = ReadName();
+      same_name = name == last_name_;
+    }
     std::uint32_t f;
     Role role;
-    if (name == last_name_) {
+    if (same_name) {
       f = last_family_;
       role = last_role_;
     } else {
@@ -696,6 +736,7 @@ class Parser {
         role = ResolveRole(it->second);
       }
       last_name_ = name;
+      last_name_hash_ = Mix(HashBytes(name));
       last_family_ = f;
       last_role_ = role;
     }
@@ -707,7 +748,10 @@ class Parser {
                                   "_count\" as a sample of histogram \"" + std::string(name) +
                                   "\", found \"" + std::string(name) + "\"");
     }
-    if (state.sample_line == 0) state.sample_line = line_;
+    if (state.sample_line == 0) {
+      state.sample_line = line_;
+      ResetSeries();
+    }
     if (series_count_ >= options_.max_series) {
       return Fail(name_begin, "expected at most " + std::to_string(options_.max_series) +
                                   " series, found more (the limit of this parse)");
@@ -716,7 +760,7 @@ class Parser {
     MetricFamily& family = families_[f];
     Sample& sample = family.samples.emplace_back();
     sample.name.assign(name);
-    std::uint64_t series_hash = Mix(HashBytes(name));
+    std::uint64_t series_hash = last_name_hash_;
 
     if (p_ == end_ || *p_ == '\n') {
       return Fail(p_, "expected a value after metric name \"" + std::string(name) + "\", found " +
@@ -828,7 +872,7 @@ class Parser {
       }
       while (p_ < end_ && Has(*p_, kLabelChar)) ++p_;
       const std::string_view label_name(label_begin, static_cast<std::size_t>(p_ - label_begin));
-      if (label_name == "__name__") {
+      if (label_name.size() == 8 && label_name[0] == '_' && label_name == "__name__") {
         return Fail(label_begin,
                     "expected a label name other than \"__name__\" (reserved for the metric "
                     "name), found \"__name__\"");
@@ -860,9 +904,11 @@ class Parser {
       if (!ReadLabelValue(label.value, label_name)) return false;
 
       std::uint64_t value_hash;
-      const bool numeric = (role == Role::kBucket && label_name == "le") ||
-                           (role == Role::kQuantile && label_name == "quantile");
-      if (numeric) {
+      // Gauges, counters and untyped samples (the bulk of most files) skip the special labels.
+      const bool special = role != Role::kPlain;
+      const bool is_le = special && label_name == "le";
+      const bool is_quantile = special && label_name == "quantile";
+      if ((role == Role::kBucket && is_le) || (role == Role::kQuantile && is_quantile)) {
         const std::optional<double> number = ParseFloat(label.value);
         if (!number) {
           return Fail(value_begin, "expected a float as the value of label \"" +
@@ -870,14 +916,13 @@ class Parser {
                                        Quote(label.value));
         }
         value_hash = HashNumber(*number);
-        (label_name == "le" ? *has_le : *has_quantile) = true;
+        (is_le ? *has_le : *has_quantile) = true;
       } else {
-        if (label_name == "le" && (role == Role::kHistogramSum || role == Role::kHistogramCount)) {
+        if (is_le && (role == Role::kHistogramSum || role == Role::kHistogramCount)) {
           return Fail(label_begin, "expected no \"le\" label on \"" + sample.name +
                                        "\" (only _bucket samples have one), found one");
         }
-        if (label_name == "quantile" &&
-            (role == Role::kSummarySum || role == Role::kSummaryCount)) {
+        if (is_quantile && (role == Role::kSummarySum || role == Role::kSummaryCount)) {
           return Fail(label_begin, "expected no \"quantile\" label on \"" + sample.name +
                                        "\" (only the summary's quantile samples have one), found "
                                        "one");
@@ -967,35 +1012,41 @@ class Parser {
 
   // ---- Duplicate series ----------------------------------------------------------------
 
+  void ResetSeries() {
+    series_.assign(kInitialSeriesSlots, SeriesSlot{});
+    series_size_ = 0;
+    series_lines_.clear();
+  }
+
   bool InsertSeries(std::uint64_t hash, std::uint32_t f, const char* name_begin, Role role) {
     if ((series_size_ + 1) * 2 > series_.size()) GrowSeries();
-    const auto sample_index = static_cast<std::uint32_t>(families_[f].samples.size() - 1);
+    const std::vector<Sample>& samples = families_[f].samples;
+    const auto sample_index = static_cast<std::uint32_t>(samples.size() - 1);
     const std::size_t mask = series_.size() - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
       SeriesSlot& slot = series_[i];
-      if (slot.family == SeriesSlot::kEmpty) {
-        slot = SeriesSlot{hash, f, sample_index, line_};
+      if (slot.sample == SeriesSlot::kEmpty) {
+        slot = SeriesSlot{hash, sample_index};
         ++series_size_;
+        series_lines_.push_back(line_);
         return true;
       }
-      if (slot.hash == hash && slot.family == f &&
-          SameSeries(families_[f].samples[slot.sample], families_[f].samples[sample_index], role)) {
-        return Fail(name_begin, "expected each series once, found \"" +
-                                    families_[f].samples[sample_index].name +
+      if (slot.hash == hash && SameSeries(samples[slot.sample], samples[sample_index], role)) {
+        return Fail(name_begin, "expected each series once, found \"" + samples[sample_index].name +
                                     "\" with the same labels again (first at line " +
-                                    std::to_string(slot.line) + ")");
+                                    std::to_string(series_lines_[slot.sample]) + ")");
       }
     }
   }
 
   void GrowSeries() {
     std::vector<SeriesSlot> old = std::move(series_);
-    series_.assign(old.empty() ? 256 : old.size() * 2, SeriesSlot{});
+    series_.assign(old.size() * 2, SeriesSlot{});
     const std::size_t mask = series_.size() - 1;
     for (const SeriesSlot& slot : old) {
-      if (slot.family == SeriesSlot::kEmpty) continue;
+      if (slot.sample == SeriesSlot::kEmpty) continue;
       std::size_t i = slot.hash & mask;
-      while (series_[i].family != SeriesSlot::kEmpty) i = (i + 1) & mask;
+      while (series_[i].sample != SeriesSlot::kEmpty) i = (i + 1) & mask;
       series_[i] = slot;
     }
   }
@@ -1044,6 +1095,7 @@ class Parser {
 
   // The previous sample's name, resolved: consecutive samples usually share it.
   std::string_view last_name_;
+  std::uint64_t last_name_hash_ = 0;
   std::uint32_t last_family_ = 0;
   Role last_role_ = Role::kPlain;
   std::size_t last_label_count_ = 0;
@@ -1052,6 +1104,7 @@ class Parser {
   std::vector<std::uint32_t> order_;
   std::vector<SeriesSlot> series_;
   std::size_t series_size_ = 0;
+  std::vector<std::size_t> series_lines_;  // line of each sample of the current family
   std::size_t series_count_ = 0;
 };
 
