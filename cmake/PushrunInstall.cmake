@@ -142,3 +142,8 @@ install(DIRECTORY
   ${PROJECT_SOURCE_DIR}/packaging/grafana
   DESTINATION ${CMAKE_INSTALL_DOCDIR}
   COMPONENT bin)
+if(EXISTS ${PROJECT_SOURCE_DIR}/packaging/fleet.example.toml)
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/fleet.example.toml
+    DESTINATION ${CMAKE_INSTALL_DOCDIR}
+    COMPONENT bin)
+endif()
