@@ -1,0 +1,382 @@
+// The pushrun binary end to end: real commands, a real Pushgateway on loopback.
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/pushgateway_process.h"
+#include "support/run_process.h"
+
+#ifdef PUSHRUN_BINARY
+
+namespace {
+
+using pushrun::testing::ChildProcess;
+using pushrun::testing::ProcessOptions;
+using pushrun::testing::ProcessResult;
+using pushrun::testing::PushgatewayProcess;
+using pushrun::testing::RunProcess;
+using pushrun::testing::WaitUntil;
+
+ProcessResult Pushrun(const std::vector<std::string>& args, ProcessOptions options = {}) {
+  std::vector<std::string> argv{PUSHRUN_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  // The caller's PUSHRUN_* settings must not leak into the test.
+  options.unset_env.insert(options.unset_env.end(),
+                           {"PUSHRUN_GATEWAY", "PUSHRUN_JOB", "PUSHRUN_GROUPING", "PUSHRUN_CONFIG",
+                            "PUSHRUN_METHOD", "PUSHRUN_TEXTFILE_DIR", "PUSHRUN_PREFIX"});
+  return RunProcess(argv, options);
+}
+
+// The value of `name` for job `job` on the gateway (with every fragment), if there is one.
+std::optional<double> Value(const PushgatewayProcess& gateway, const std::string& name,
+                            const std::string& job, std::vector<std::string> fragments = {}) {
+  fragments.push_back("job=\"" + job + "\"");
+  const auto lines = gateway.Lines(name, fragments);
+  if (lines.size() != 1) return std::nullopt;
+  return std::stod(lines[0].substr(lines[0].rfind(' ') + 1));
+}
+
+bool HasGroup(const PushgatewayProcess& gateway, const std::string& job,
+              std::vector<std::string> fragments = {}) {
+  fragments.push_back("job=\"" + job + "\"");
+  return !gateway.Lines("push_time_seconds", fragments).empty();
+}
+
+struct TempDir {
+  TempDir() {
+    std::string templ = (std::filesystem::temp_directory_path() / "pushrun_e2e.XXXXXX").string();
+    REQUIRE(::mkdtemp(templ.data()) != nullptr);
+    path = templ;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Alive and not a zombie.
+bool Running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const std::size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+}  // namespace
+
+TEST_CASE("pushrun: exits with the command's status and pushes it", "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  const int code = GENERATE(0, 1, 3, 255);
+  const std::string job = "exit_" + std::to_string(code);
+  const auto result = Pushrun({"--gateway", gateway.url(), "--job", job, "--", "/bin/sh", "-c",
+                               "exit " + std::to_string(code)});
+  INFO(result.err);
+  CHECK(result.status() == code);
+  CHECK(Value(gateway, "pushrun_exit_code", job) == code);
+  CHECK(Value(gateway, "pushrun_success", job) == (code == 0 ? 1 : 0));
+  CHECK(Value(gateway, "pushrun_signal", job) == 0);
+  CHECK(Value(gateway, "pushrun_running", job) == 0);
+}
+
+TEST_CASE("pushrun: a command killed by SIGTERM gives 143 and signal 15", "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  const auto result = Pushrun(
+      {"--gateway", gateway.url(), "--job", "killed", "--", "/bin/sh", "-c", "kill -TERM $$"});
+  CHECK(result.status() == 143);
+  CHECK(Value(gateway, "pushrun_signal", "killed") == 15);
+  CHECK(Value(gateway, "pushrun_exit_code", "killed") == 143);
+  CHECK(Value(gateway, "pushrun_success", "killed") == 0);
+}
+
+TEST_CASE("pushrun: a missing command gives 127, a non-executable one 126", "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  TempDir dir;
+  const std::string plain = dir.path + "/not_executable";
+  std::ofstream(plain) << "#!/bin/sh\nexit 0\n";
+  ::chmod(plain.c_str(), 0644);
+  SECTION("missing") {
+    const auto result =
+        Pushrun({"--gateway", gateway.url(), "--job", "missing", "--", "/nonexistent/command"});
+    CHECK(result.status() == 127);
+    CHECK_THAT(result.err, Catch::Contains("pushrun: error:"));
+    CHECK(Value(gateway, "pushrun_exit_code", "missing") == 127);
+  }
+  SECTION("not executable") {
+    const auto result = Pushrun({"--gateway", gateway.url(), "--job", "noexec", "--", plain});
+    CHECK(result.status() == 126);
+    CHECK(Value(gateway, "pushrun_exit_code", "noexec") == 126);
+  }
+}
+
+TEST_CASE("pushrun: --timeout stops the whole group with 124 and leaves nothing behind",
+          "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  TempDir dir;
+  const auto result =
+      Pushrun({"--gateway", gateway.url(), "--job", "slow", "--timeout", "300ms", "--kill-after",
+               "2s", "--", "/bin/sh", "-c", "sleep 100 & echo $! > \"$D/pid\"; sleep 100"},
+              ProcessOptions{.env = {"D=" + dir.path}});
+  CHECK(result.status() == 124);
+  CHECK(result.seconds < 20);  // generous: "quickly", not a performance bound
+  CHECK(Value(gateway, "pushrun_timed_out", "slow") == 1);
+  CHECK(Value(gateway, "pushrun_exit_code", "slow") == 124);
+  const pid_t grandchild = std::stoi(ReadFile(dir.path + "/pid"));
+  CHECK(WaitUntil([&] { return !Running(grandchild); }, std::chrono::seconds(5)));
+}
+
+TEST_CASE("pushrun: SIGTERM to pushrun reaches a grandchild and the report is still pushed",
+          "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  TempDir dir;
+  const char* script = R"(sh -c 'trap "echo term > \"$D/got\"; exit 0" TERM
+echo $$ > "$D/ready"
+while :; do sleep 0.05; done' &
+wait)";
+  ChildProcess pushrun({PUSHRUN_BINARY, "--gateway", gateway.url(), "--job", "terminated", "--",
+                        "/bin/sh", "-c", script},
+                       ProcessOptions{.env = {"D=" + dir.path}});
+  REQUIRE(WaitUntil([&] { return std::filesystem::exists(dir.path + "/ready"); }));
+  pushrun.Signal(SIGTERM);
+  const auto result = pushrun.Wait();
+  INFO(result.err);
+  CHECK(WaitUntil([&] { return std::filesystem::exists(dir.path + "/got"); },
+                  std::chrono::seconds(5)));
+  CHECK(Value(gateway, "pushrun_received_signal", "terminated") == 15);
+  CHECK(Value(gateway, "pushrun_success", "terminated") == 0);
+  CHECK(result.signal == 0);  // pushrun itself ended normally, after pushing
+}
+
+TEST_CASE("pushrun: as PID 1 (unshare --pid) it reaps orphaned zombies", "[e2e][integration]") {
+  if (RunProcess({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/true"}).status() !=
+      0) {
+    WARN("unshare --pid --mount-proc is not permitted here; skipped");
+    return;
+  }
+  PushgatewayProcess gateway;
+  // The inner sh exits at once, orphaning `sleep 0.1` to PID 1; after it died, count zombies.
+  const char* script = R"(sh -c 'sleep 0.1 &'
+sleep 0.8
+exit $(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l))";
+  const auto result =
+      RunProcess({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", PUSHRUN_BINARY,
+                  "--gateway", gateway.url(), "--job", "pid1", "--", "/bin/sh", "-c", script});
+  INFO(result.err);
+  CHECK(result.status() == 0);
+  CHECK(Value(gateway, "pushrun_exit_code", "pid1") == 0);
+  const auto reaped = Value(gateway, "pushrun_orphans_reaped", "pid1");
+  REQUIRE(reaped.has_value());
+  CHECK(*reaped >= 1);
+}
+
+TEST_CASE("pushrun: measured values on the gateway are right", "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  SECTION("duration of sleep 0.3") {
+    REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "sleeper", "--", "/bin/sleep", "0.3"})
+                .status() == 0);
+    const auto duration = Value(gateway, "pushrun_duration_seconds", "sleeper");
+    REQUIRE(duration.has_value());
+    CHECK(*duration >= 0.29);
+    CHECK(*duration < 5);
+    const auto start = Value(gateway, "pushrun_start_timestamp_seconds", "sleeper");
+    const auto end = Value(gateway, "pushrun_end_timestamp_seconds", "sleeper");
+    REQUIRE((start && end));
+    CHECK(*end - *start == Approx(*duration).margin(0.1));
+    CHECK(Value(gateway, "pushrun_last_success_timestamp_seconds", "sleeper") == end);
+  }
+  SECTION("CPU seconds of a busy loop") {
+    REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "busy", "--", "/usr/bin/python3", "-c",
+                     "sum(i * i for i in range(3_000_000))"})
+                .status() == 0);
+    const auto user = Value(gateway, "pushrun_cpu_user_seconds", "busy");
+    REQUIRE(user.has_value());
+    CHECK(*user > 0.05);
+    CHECK(Value(gateway, "pushrun_cpu_system_seconds", "busy").has_value());
+  }
+  SECTION("max RSS of a 50 MB allocation") {
+    REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "big", "--", "/usr/bin/python3", "-c",
+                     "b = b'x' * (50 * 1024 * 1024)"})
+                .status() == 0);
+    const auto rss = Value(gateway, "pushrun_max_rss_bytes", "big");
+    REQUIRE(rss.has_value());
+    CHECK(*rss >= 50.0 * 1024 * 1024);
+    CHECK(*rss < 1024.0 * 1024 * 1024);
+  }
+}
+
+TEST_CASE("pushrun: with the default POST a failed run keeps the last success time",
+          "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "flaky", "--", "/bin/true"}).status() == 0);
+  const auto success = Value(gateway, "pushrun_last_success_timestamp_seconds", "flaky");
+  REQUIRE(success.has_value());
+  REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "flaky", "--", "/bin/false"}).status() ==
+          1);
+  CHECK(Value(gateway, "pushrun_last_success_timestamp_seconds", "flaky") == success);
+  CHECK(Value(gateway, "pushrun_success", "flaky") == 0);
+  SECTION("while --method put replaces the group") {
+    REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "flaky", "--method", "put", "--",
+                     "/bin/false"})
+                .status() == 1);
+    CHECK_FALSE(Value(gateway, "pushrun_last_success_timestamp_seconds", "flaky").has_value());
+  }
+}
+
+TEST_CASE("pushrun: --delete-on-success leaves no group, pushrun delete removes exactly one",
+          "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  SECTION("--delete-on-success") {
+    REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "tidy", "--", "/bin/false"}).status() ==
+            1);
+    REQUIRE(HasGroup(gateway, "tidy"));
+    CHECK(Pushrun({"--gateway", gateway.url(), "--job", "tidy", "--delete-on-success", "--",
+                   "/bin/true"})
+              .status() == 0);
+    CHECK_FALSE(HasGroup(gateway, "tidy"));
+  }
+  SECTION("pushrun delete") {
+    for (const char* shard : {"shard=1", "shard=2"}) {
+      REQUIRE(
+          Pushrun({"--gateway", gateway.url(), "--job", "sharded", "-g", shard, "--", "/bin/true"})
+              .status() == 0);
+    }
+    const auto result =
+        Pushrun({"delete", "--gateway", gateway.url(), "--job", "sharded", "-g", "shard=1"});
+    INFO(result.err);
+    CHECK(result.status() == 0);
+    CHECK_FALSE(HasGroup(gateway, "sharded", {"shard=\"1\""}));
+    CHECK(HasGroup(gateway, "sharded", {"shard=\"2\""}));
+  }
+}
+
+TEST_CASE("pushrun: --dry-run sends nothing and prints method, URL and body",
+          "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  const auto result = Pushrun({"--gateway", gateway.url(), "--job", "dry", "-g", "env=test",
+                               "--dry-run", "--", "/bin/true"});
+  CHECK(result.status() == 0);
+  CHECK_THAT(result.out,
+             Catch::StartsWith("POST " + gateway.url() + "/metrics/job/dry/env/test\n\n"));
+  CHECK_THAT(result.out, Catch::Contains("\npushrun_exit_code 0\n"));
+  CHECK_FALSE(HasGroup(gateway, "dry"));
+}
+
+TEST_CASE("pushrun: the sidecar is merged into the report, privately, and cleaned up",
+          "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  const auto result = Pushrun({"--gateway", gateway.url(), "--job", "side", "--", "/bin/sh", "-c",
+                               "echo \"$PUSHRUN_METRICS_FILE\"; echo 'demo_rows_processed 42' >> "
+                               "\"$PUSHRUN_METRICS_FILE\""});
+  INFO(result.err);
+  REQUIRE(result.status() == 0);
+  CHECK(Value(gateway, "demo_rows_processed", "side") == 42);
+  CHECK(Value(gateway, "pushrun_sidecar_valid", "side") == 1);
+  const std::string path = result.out.substr(0, result.out.find('\n'));
+  REQUIRE_FALSE(path.empty());
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::path(path).parent_path()));
+}
+
+TEST_CASE("pushrun: a malformed sidecar is refused with line and column, core metrics pushed",
+          "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  const auto result =
+      Pushrun({"--gateway", gateway.url(), "--job", "badside", "--", "/bin/sh", "-c",
+               "printf 'good_metric 1\\nbad{ 2\\n' >> \"$PUSHRUN_METRICS_FILE\"; exit 4"});
+  CHECK(result.status() == 4);
+  CHECK_THAT(result.err, Catch::Contains("pushrun: error: "));
+  CHECK_THAT(result.err, Catch::Contains("metrics.prom:2:"));
+  CHECK(Value(gateway, "pushrun_sidecar_valid", "badside") == 0);
+  CHECK(Value(gateway, "pushrun_exit_code", "badside") == 4);
+  CHECK_FALSE(Value(gateway, "good_metric", "badside").has_value());
+}
+
+TEST_CASE("pushrun: with the gateway down the exit status is unchanged and the deadline holds",
+          "[e2e][integration]") {
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(pushrun::testing::FreeLoopbackPort());
+  SECTION("the command's status") {
+    const auto result = Pushrun({"--gateway", url, "--job", "down", "--retries", "50",
+                                 "--push-deadline", "1s", "--", "/bin/sh", "-c", "exit 3"});
+    CHECK(result.status() == 3);
+    CHECK_THAT(result.err, Catch::Contains("pushrun: error:"));
+    CHECK(result.seconds < 10);  // generous bound around the 1 s deadline
+  }
+  SECTION("--fail-on-push-error turns a success into 125") {
+    const auto result = Pushrun({"--gateway", url, "--job", "down", "--push-deadline", "1s",
+                                 "--fail-on-push-error", "--", "/bin/true"});
+    CHECK(result.status() == 125);
+  }
+}
+
+TEST_CASE("pushrun: everything after -- belongs to the command", "[e2e][integration]") {
+  const auto result = Pushrun({"--dry-run", "--job", "args", "--", "/bin/sh", "-c",
+                               "echo \"$@\" >&2", "sh", "--job", "--help", "--", "-v"});
+  CHECK(result.status() == 0);
+  CHECK_THAT(result.err, Catch::StartsWith("--job --help -- -v\n"));
+}
+
+TEST_CASE("pushrun: usage errors exit 125 with pushrun: error:", "[e2e][integration]") {
+  const std::vector<std::string> args =
+      GENERATE(std::vector<std::string>{"--method", "patch", "--", "/bin/true"},
+               std::vector<std::string>{"--timeout", "soon", "--", "/bin/true"},
+               std::vector<std::string>{"-g", "job=x", "--", "/bin/true"},
+               std::vector<std::string>{"--no-such-flag", "--", "/bin/true"},
+               std::vector<std::string>{"--gateway", "ftp://x", "--", "/bin/true"},
+               std::vector<std::string>{"--job", "x"});
+  const auto result = Pushrun(args);
+  CHECK(result.status() == 125);
+  CHECK_THAT(result.err, Catch::StartsWith("pushrun: error: "));
+}
+
+TEST_CASE("pushrun: without a gateway the report goes to a textfile or stderr",
+          "[e2e][integration]") {
+  TempDir dir;
+  SECTION("textfile") {
+    REQUIRE(Pushrun({"--textfile-dir", dir.path, "--job", "tf", "-g", "db=main", "--", "/bin/true"})
+                .status() == 0);
+    const std::string text = ReadFile(dir.path + "/tf@db=main.prom");
+    CHECK_THAT(text, Catch::Contains("pushrun_exit_code{job=\"tf\",db=\"main\"} 0\n"));
+    // A later failure keeps the success time, as a POST would.
+    REQUIRE(
+        Pushrun({"--textfile-dir", dir.path, "--job", "tf", "-g", "db=main", "--", "/bin/false"})
+            .status() == 1);
+    const std::string after = ReadFile(dir.path + "/tf@db=main.prom");
+    CHECK_THAT(after, Catch::Contains("pushrun_exit_code{job=\"tf\",db=\"main\"} 1\n"));
+    CHECK_THAT(after, Catch::Contains("pushrun_last_success_timestamp_seconds{"));
+  }
+  SECTION("stderr") {
+    const auto result = Pushrun({"--job", "loud", "--", "/bin/true"});
+    CHECK(result.status() == 0);
+    CHECK_THAT(result.err, Catch::Contains("pushrun_exit_code{job=\"loud\"} 0\n"));
+  }
+}
+
+TEST_CASE("pushrun lint: 0 for a good file, 1 with file:line:col for a bad one",
+          "[e2e][integration]") {
+  TempDir dir;
+  const std::string good = dir.path + "/good.prom";
+  const std::string bad = dir.path + "/bad.prom";
+  std::ofstream(good) << "# TYPE rows gauge\nrows 1\n";
+  std::ofstream(bad) << "rows 1\nother 2 1700000000\n";
+  CHECK(Pushrun({"lint", good}).status() == 0);
+  const auto result = Pushrun({"lint", bad});
+  CHECK(result.status() == 1);
+  CHECK_THAT(result.err, Catch::StartsWith(bad + ":2:9: "));
+}
+
+#endif  // PUSHRUN_BINARY

@@ -1,0 +1,186 @@
+#include "pushrun/runner/sidecar.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+using pushrun::runner::CheckSidecarText;
+using pushrun::runner::ReadSidecarFile;
+using pushrun::runner::SidecarFile;
+using pushrun::runner::SidecarRules;
+
+SidecarRules Rules() {
+  SidecarRules rules;
+  rules.reserved_labels = {"job", "env"};
+  return rules;
+}
+
+// A fresh directory for one test, removed afterwards.
+struct TempDir {
+  TempDir() {
+    std::string templ = (std::filesystem::temp_directory_path() / "sidecar_test.XXXXXX").string();
+    REQUIRE(::mkdtemp(templ.data()) != nullptr);
+    path = templ;
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string File(const std::string& name, const std::string& content) const {
+    const std::string file = path + "/" + name;
+    std::ofstream(file, std::ios::binary) << content;
+    return file;
+  }
+  std::string path;
+};
+
+}  // namespace
+
+TEST_CASE("Sidecar: valid text gives its families", "[runner][sidecar]") {
+  const auto result = CheckSidecarText(
+      "# HELP rows Rows processed.\n# TYPE rows gauge\nrows{table=\"a\"} 42\nbytes_total 1e3\n",
+      "f.prom", Rules());
+  REQUIRE(result.ok());
+  REQUIRE(result.families.size() == 2);
+  CHECK(result.families[0].name == "rows");
+  CHECK(result.families[0].samples[0].value == 42);
+}
+
+TEST_CASE("Sidecar: empty text is a valid sidecar without metrics", "[runner][sidecar]") {
+  const auto result = CheckSidecarText("", "f.prom", Rules());
+  CHECK(result.ok());
+  CHECK(result.families.empty());
+}
+
+TEST_CASE("Sidecar: refusals name the file, line and column", "[runner][sidecar]") {
+  struct Case {
+    const char* text;
+    const char* location;
+    const char* words;
+  };
+  const Case c = GENERATE(values<Case>({
+      {"ok 1\nrows 1 1700000000000\n", "f.prom:2:8: ", "timestamp"},
+      {"ok 1\npushrun_exit_code 3\n", "f.prom:2:1: ", "reserved"},
+      {"# TYPE pushrun_rows gauge\npushrun_rows 1\n", "f.prom:1:8: ", "reserved"},
+      {"push_time_seconds 1\n", "f.prom:1:1: ", "reserved"},
+      {"push_failure_time_seconds 1\n", "f.prom:1:1: ", "reserved"},
+      {"rows{a=\"1\",job=\"x\"} 1\n", "f.prom:1:12: ", "job"},
+      {"ok 1\nrows{env=\"prod\"} 1\n", "f.prom:2:6: ", "env"},
+      {"rows 1\nrows{\n", "f.prom:2:", ""},  // a syntax error, located by the parser
+  }));
+  INFO(c.text);
+  const auto result = CheckSidecarText(c.text, "f.prom", Rules());
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.families.empty());
+  CHECK_THAT(*result.error, Catch::StartsWith(c.location));
+  CHECK_THAT(*result.error, Catch::Contains(c.words));
+}
+
+TEST_CASE("Sidecar: a custom prefix moves the reserved names", "[runner][sidecar]") {
+  SidecarRules rules = Rules();
+  rules.prefix = "batch";
+  CHECK(CheckSidecarText("pushrun_rows 1\n", "f", rules).ok());
+  CHECK_FALSE(CheckSidecarText("batch_rows 1\n", "f", rules).ok());
+}
+
+TEST_CASE("Sidecar: too many series or bytes refuse the whole file", "[runner][sidecar]") {
+  SidecarRules rules = Rules();
+  rules.max_series = 2;
+  SECTION("series") {
+    const auto result = CheckSidecarText("a 1\nb 2\nc 3\n", "f", rules);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.families.empty());
+    CHECK_THAT(*result.error, Catch::StartsWith("f:3:"));
+  }
+  SECTION("bytes") {
+    rules.max_bytes = 8;
+    const auto result = CheckSidecarText("abc 1\nd 2\n", "f", rules);
+    REQUIRE_FALSE(result.ok());
+    CHECK_THAT(*result.error, Catch::Contains("f"));
+  }
+}
+
+TEST_CASE("Sidecar: files are read bounded, never through symlinks or from FIFOs",
+          "[runner][sidecar]") {
+  TempDir dir;
+  SECTION("a missing file is an empty, valid sidecar") {
+    const auto result = ReadSidecarFile(dir.path + "/absent.prom", Rules());
+    CHECK(result.ok());
+    CHECK(result.families.empty());
+  }
+  SECTION("a regular file is parsed") {
+    const auto result = ReadSidecarFile(dir.File("m.prom", "rows 5\n"), Rules());
+    REQUIRE(result.ok());
+    CHECK(result.families.at(0).samples.at(0).value == 5);
+  }
+  SECTION("errors carry the path") {
+    const std::string path = dir.File("m.prom", "rows 5\nrows{ 1\n");
+    const auto result = ReadSidecarFile(path, Rules());
+    REQUIRE_FALSE(result.ok());
+    CHECK_THAT(*result.error, Catch::StartsWith(path + ":2:"));
+  }
+  SECTION("a file over the limit is refused without parsing") {
+    SidecarRules rules = Rules();
+    rules.max_bytes = 10;
+    const auto result = ReadSidecarFile(dir.File("m.prom", "rows 1\nmore 2\n"), rules);
+    REQUIRE_FALSE(result.ok());
+    CHECK_THAT(*result.error, Catch::Contains("limit"));
+  }
+  SECTION("a symlink is refused") {
+    const std::string target = dir.File("real.prom", "rows 1\n");
+    const std::string link = dir.path + "/link.prom";
+    REQUIRE(::symlink(target.c_str(), link.c_str()) == 0);
+    CHECK_FALSE(ReadSidecarFile(link, Rules()).ok());
+  }
+  SECTION("a FIFO is refused without blocking") {
+    const std::string fifo = dir.path + "/fifo.prom";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const auto result = ReadSidecarFile(fifo, Rules());
+    REQUIRE_FALSE(result.ok());
+    CHECK_THAT(*result.error, Catch::Contains("regular"));
+  }
+  SECTION("a directory is refused") { CHECK_FALSE(ReadSidecarFile(dir.path, Rules()).ok()); }
+}
+
+TEST_CASE("Sidecar: the private file is an empty 0600 file in a 0700 directory, removed after",
+          "[runner][sidecar]") {
+  std::string error;
+  std::string directory;
+  {
+    auto sidecar = SidecarFile::CreatePrivate(&error);
+    REQUIRE(sidecar.has_value());
+    directory = sidecar->directory();
+    struct stat st {};
+    REQUIRE(::lstat(sidecar->path().c_str(), &st) == 0);
+    CHECK(S_ISREG(st.st_mode));
+    CHECK((st.st_mode & 07777) == 0600);
+    CHECK(st.st_size == 0);
+    REQUIRE(::lstat(directory.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0700);
+    CHECK(sidecar->EnvironmentEntry() == "PUSHRUN_METRICS_FILE=" + sidecar->path());
+    // Whatever the command left in the directory goes too.
+    std::ofstream(directory + "/leftover.tmp") << "x";
+    SidecarFile moved = std::move(*sidecar);
+    CHECK(std::filesystem::exists(directory));
+  }
+  CHECK_FALSE(std::filesystem::exists(directory));
+}
+
+TEST_CASE("Sidecar: a user-given path is neither created nor removed", "[runner][sidecar]") {
+  TempDir dir;
+  const std::string path = dir.path + "/given.prom";
+  {
+    const SidecarFile sidecar = SidecarFile::UseExisting(path);
+    CHECK(sidecar.path() == path);
+    CHECK(sidecar.directory().empty());
+    CHECK_FALSE(std::filesystem::exists(path));
+    std::ofstream(path) << "rows 1\n";
+  }
+  CHECK(std::filesystem::exists(path));
+}
