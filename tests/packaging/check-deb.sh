@@ -30,9 +30,36 @@ echo "built $(basename "$deb")"
 
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for dep in libc6 libstdc++6 libcurl4 zlib1g; do
+# Always needed: libc6; libcurl4 (linked, or dlopen'ed for https:// and proxies); zlib1g (gzip).
+# Plus the package of every shared library an ELF file in the package needs: libstdc++6 unless
+# the binary links the C++ runtime statically and no shared library is shipped.
+required=(libc6 libcurl4 zlib1g)
+# dpkg's database knows a library by the path its package ships it under: /lib/... or
+# /usr/lib/... (bookworm merged /usr, but dpkg -S does not resolve the symlinks).
+owner_of() {
+  local real candidate owner
+  real=$(readlink -f "$1")
+  for candidate in "$1" "$real" "${1/#\/usr\/lib\//\/lib\/}" "${real/#\/usr\/lib\//\/lib\/}"; do
+    owner=$(dpkg -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1)
+    if [ -n "$owner" ]; then echo "$owner"; return 0; fi
+  done
+}
+dpkg-deb -x "$deb" "$work/root"
+while IFS= read -r -d '' f; do
+  [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
+  for lib in $(objdump -p "$f" | awk '$1 == "NEEDED" {print $2}'); do
+    [[ $lib == libpushrun* ]] && continue
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+    [ -n "$path" ] || fail "$f needs $lib, which is not on this machine"
+    owner=$(owner_of "$path")
+    [ -n "$owner" ] || fail "no Debian package owns $path ($lib, needed by $f)"
+    required+=("$owner")
+  done
+done < <(find "$work/root" -type f -print0)
+for dep in $(printf '%s\n' "${required[@]}" | sort -u); do
   sed 's/, /\n/g' <<<"$depends" | awk '{print $1}' | grep -qxF "$dep" || fail "Depends lacks $dep"
 done
+echo "ok   Depends covers: $(printf '%s\n' "${required[@]}" | sort -u | tr '\n' ' ')"
 contents=$(dpkg-deb -c "$deb")
 for path in ./usr/bin/pushrun ./usr/share/man/man1/pushrun.1.gz ./usr/include/pushrun/metrics.h \
             /pkgconfig/pushrun-metrics.pc /cmake/pushrun/pushrunConfig.cmake; do
