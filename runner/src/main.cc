@@ -373,6 +373,10 @@ int Main(int argc, char** argv) {
       if (!command.empty()) flag_layer.command = command;
       settings = config::ResolveAdHoc(flag_layer, env.layer, fleet ? &*fleet : nullptr);
     }
+    // -vv: what the layers resolved to; secrets show as "<set>".
+    if (log.Enabled(runner::LogLevel::kDebug)) {
+      log.Debug("settings:\n" + config::DescribeSettings(settings));
+    }
   } catch (const ConfigError& error) {
     log.Error(error.what());
     return runner::kExitPushrunError;
