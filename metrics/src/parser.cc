@@ -404,7 +404,7 @@ class Parser {
 
   // Describes the byte at `at` for "..., found X" messages.
   std::string Found(const char* at) const {
-    if (at >= end_) return "end of input (the last line must end with \"\\n\" too)";
+    if (at >= end_) return "end of input";
     const auto c = static_cast<unsigned char>(*at);
     switch (c) {
       case '\n':
@@ -423,6 +423,12 @@ class Parser {
       return std::string("byte 0x") + kHex[c >> 4] + kHex[c & 15];
     }
     return std::string("'") + static_cast<char>(c) + "'";
+  }
+
+  // For places where a line may end: an unterminated last line gets a hint.
+  std::string FoundAtLineEnd(const char* at) const {
+    if (at >= end_) return "end of input (the last line must end with \"\\n\" too)";
+    return Found(at);
   }
 
   // ---- Cursor helpers ------------------------------------------------------------------
@@ -593,7 +599,7 @@ class Parser {
     }
     if (p_ == end_ || *p_ != '\n') {
       return Fail(p_, "expected end of line after the type \"" + std::string(token) + "\", found " +
-                          Found(p_));
+                          FoundAtLineEnd(p_));
     }
     std::uint32_t f;
     if (!FamilyForMetadata(name, name_begin, "TYPE", &f)) return false;
@@ -805,7 +811,8 @@ class Parser {
     // Optional timestamp, then the end of the line.
     if (!At('\n')) {
       if (p_ == end_ || !IsBlank(*p_)) {
-        return Fail(p_, "expected ' ' or end of line after the sample value, found " + Found(p_));
+        return Fail(
+            p_, "expected ' ' or end of line after the sample value, found " + FoundAtLineEnd(p_));
       }
       const char* blank = p_;
       SkipBlanks();
@@ -817,8 +824,8 @@ class Parser {
       const char* timestamp_begin = p_;
       const std::string_view timestamp_text = ReadToken();
       if (timestamp_text.empty()) {
-        return Fail(
-            p_, "expected a timestamp or end of line after the sample value, found " + Found(p_));
+        return Fail(p_, "expected a timestamp or end of line after the sample value, found " +
+                            FoundAtLineEnd(p_));
       }
       const std::optional<std::int64_t> timestamp = ParseInt(timestamp_text);
       if (!timestamp) {
@@ -842,7 +849,7 @@ class Parser {
                         "expected end of line after the timestamp, found " + Quote(extra));
           }
         }
-        return Fail(p_, "expected end of line after the timestamp, found " + Found(p_));
+        return Fail(p_, "expected end of line after the timestamp, found " + FoundAtLineEnd(p_));
       }
     }
 

@@ -78,6 +78,8 @@ TEST_CASE("Parser: every value spelling Go's ParseFloat accepts (as expfmt does)
       {".5", 0.5},
       {"5.", 5},
       {"00012", 12},
+      {"000000000000000000001", 1},
+      {"1234567890123456789", 1234567890123456789.0},
       {"1e3", 1000},
       {"1E3", 1000},
       {"1e+3", 1000},
@@ -311,6 +313,12 @@ TEST_CASE("Parser: malformed input is refused with the line, column and what was
        "expected ' ' or end of line after the sample value, found end of input (the last line must "
        "end with \"\\n\" too)"},
       {"x 1\n  ", 2, 3, "expected \"\\n\" at the end of the line, found end of input"},
+      {"x 1 5", 1, 6,
+       "expected end of line after the timestamp, found end of input (the last line must end "
+       "with \"\\n\" too)"},
+      {"# TYPE x gauge", 1, 15,
+       "expected end of line after the type \"gauge\", found end of input"},
+      {"# HELP x doc", 1, 13, "expected \"\\n\" at the end of the # HELP line, found end of input"},
       {"# hello", 1, 8, "expected \"\\n\" at the end of the comment, found end of input"},
       {"# hi\0\n"sv, 1, 5, "expected comment text or end of line, found a NUL byte"},
       {"x 1\n\x01\n", 2, 1, "found byte 0x01"},
