@@ -130,6 +130,9 @@ std::string DescribeFleet(const FleetConfig& fleet, const Layer& flags, const La
   for (const auto& [name, job] : fleet.jobs) {
     if (!text.empty()) text += "\n";
     text += "[jobs." + name + "]\n";
+    if (!job.layer.command) {
+      text += "# no command: usable as --job " + name + " -- COMMAND, not with run\n";
+    }
     text += DescribeSettings(ResolveJob(flags, environment, fleet, job));
   }
   return text;

@@ -68,7 +68,7 @@ TEST_CASE("DescribeFleet: every job, resolved over flags and environment, withou
   const std::string text = DescribeFleet(fleet, flags, Layer{});
   CHECK_THAT(text,
              Catch::Contains("[jobs.a]\ngateway.url = \"http://127.0.0.1:9091\"\njob = \"a\""));
-  CHECK_THAT(text, Catch::Contains("[jobs.b]\n"));
+  CHECK_THAT(text, Catch::Contains("[jobs.b]\n# no command: usable as --job b -- COMMAND"));
   CHECK_THAT(text, Catch::Contains("timeout = \"5s\""));
   CHECK_THAT(text, Catch::Contains("grouping = { \"from\" = \"flags\" }"));
   CHECK_THAT(text, Catch::Contains("gateway.bearer_token = \"<set>\""));
