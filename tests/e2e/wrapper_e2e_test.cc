@@ -219,6 +219,33 @@ TEST_CASE("pushrun: measured values on the gateway are right", "[e2e][integratio
   }
 }
 
+TEST_CASE("pushrun: --push-start shows the run as running until it ends", "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  TempDir dir;
+  ChildProcess pushrun({PUSHRUN_BINARY, "--gateway", gateway.url(), "--job", "long", "--push-start",
+                        "--", "/bin/sh", "-c", "while [ ! -e \"$D/go\" ]; do sleep 0.05; done"},
+                       ProcessOptions{.env = {"D=" + dir.path}});
+  CHECK(WaitUntil([&] { return Value(gateway, "pushrun_running", "long") == 1; }));
+  CHECK(Value(gateway, "pushrun_start_timestamp_seconds", "long").has_value());
+  CHECK_FALSE(Value(gateway, "pushrun_exit_code", "long").has_value());
+  std::ofstream(dir.path + "/go") << "";
+  const auto result = pushrun.Wait();
+  INFO(result.err);
+  CHECK(result.status() == 0);
+  CHECK(Value(gateway, "pushrun_running", "long") == 0);
+  CHECK(Value(gateway, "pushrun_success", "long") == 1);
+}
+
+TEST_CASE("pushrun: --log-format json writes one JSON object per message", "[e2e][integration]") {
+  const auto result =
+      Pushrun({"--log-format", "json", "--job", "j", "--gateway",
+               "http://127.0.0.1:" + std::to_string(pushrun::testing::FreeLoopbackPort()),
+               "--push-deadline", "500ms", "--", "/bin/true"});
+  CHECK(result.status() == 0);
+  CHECK_THAT(result.err, Catch::StartsWith("{\"time\":\""));
+  CHECK_THAT(result.err, Catch::Contains("\"level\":\"error\""));
+}
+
 TEST_CASE("pushrun: with the default POST a failed run keeps the last success time",
           "[e2e][integration]") {
   PushgatewayProcess gateway;
