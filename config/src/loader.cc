@@ -116,6 +116,7 @@ class Reader {
   struct Key {
     std::string_view name;
     Handler handler;
+    bool allowed = true;  // false: known only to be refused with a better message
   };
 
   SourceLocation Where(const toml::source_region& region) const {
@@ -189,6 +190,7 @@ class Reader {
       if (!found) {
         std::string allowed;
         for (const Key& candidate : keys) {
+          if (!candidate.allowed) continue;
           allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.name);
         }
         Fail(key.source(), key_path, "unknown key \"" + name + "\"", allowed);
@@ -251,13 +253,15 @@ class Reader {
   }
 
   Key InlineSecretKey(std::string_view name) const {
-    return {name, [this, name](const toml::node& node, const std::string& key_path, Layer&) {
+    return {name,
+            [this, name](const toml::node& node, const std::string& key_path, Layer&) {
               // A secret written into the config file ends up in backups, version control
               // and world-readable /etc; refuse it rather than warn.
               Fail(node.source(), key_path, "secrets are not accepted inline",
                    std::string(name) + "_file (a path) or " + std::string(name) +
                        "_env (an environment variable name)");
-            }};
+            },
+            false};
   }
 
   void ReadGrouping(const toml::node& node, const std::string& key_path, Layer& layer) const {
