@@ -53,8 +53,9 @@ fuzz: deps
 	@set -e; mkdir -p $(FUZZ_BUILD)/artifacts; \
 	for fuzzer in $(FUZZ_BUILD)/tests/fuzz/*_fuzz; do \
 	  name=$$(basename $$fuzzer _fuzz); mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+	  dict=; [ ! -f tests/fuzz/$$name.dict ] || dict=-dict=tests/fuzz/$$name.dict; \
 	  echo "== $$name: $(FUZZ_SECONDS) s"; \
-	  $$fuzzer -max_len=65536 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  $$fuzzer -max_len=65536 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
 	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$name- \
 	    $(FUZZ_BUILD)/corpus/$$name tests/fuzz/corpus/$$name; \
 	done
