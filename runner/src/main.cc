@@ -47,7 +47,7 @@ Exit status: the command's; 128+N if it died of signal N; 124 on --timeout; 126 
 not executable; 127 command not found; 125 pushrun's own failure (usage, configuration;
 a failed push only with --fail-on-push-error, and only when the command succeeded).
 
-Every flag also has a PUSHRUN_* environment variable (flags win), e.g. PUSHRUN_GATEWAY.)";
+Settings flags also have PUSHRUN_* environment variables (flags win), e.g. PUSHRUN_GATEWAY.)";
 
 // The raw flag values as typed; converted to a Layer after parsing so every value is checked
 // by the same functions the environment and config file use.
