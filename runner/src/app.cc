@@ -10,6 +10,7 @@
 #include <iostream>
 #include <iterator>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "pushrun/config/duration.h"
@@ -140,14 +141,27 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   spec.timeout = settings.timeout;
   spec.kill_after = settings.kill_after;
   spec.timeout_signal = settings.timeout_signal;
+  // The "running" report goes out on a thread of its own, so a slow gateway delays neither
+  // signal forwarding nor the timeout. Started from on_started, the thread inherits the
+  // forwarded signals blocked, so they still all reach RunChild.
+  std::jthread start_push;
   if (settings.push_start) {
     spec.on_started = [&] {
-      DeliverReport(settings, BuildStartReport(std::chrono::system_clock::now(), settings.prefix),
-                    ReportKind::kStart, /*success=*/false, delivery, log);
+      start_push = std::jthread([&settings, &delivery, &log] {
+        try {
+          DeliverReport(settings,
+                        BuildStartReport(std::chrono::system_clock::now(), settings.prefix),
+                        ReportKind::kStart, /*success=*/false, delivery, log);
+        } catch (const std::exception& error) {
+          log.Error(std::string("start report: ") + error.what());
+        }
+      });
     };
   }
   const ChildOutcome outcome = RunChild(spec);
   const IgnoreTerminatingSignals ignore_signals;
+  // The final report must reach the gateway after the "running" one.
+  if (start_push.joinable()) start_push.join();
   LogOutcome(outcome, settings, log);
 
   SidecarResult extra;
