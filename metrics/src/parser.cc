@@ -70,6 +70,8 @@ inline bool Has(char c, std::uint8_t bits) {
   return (kClass[static_cast<unsigned char>(c)] & bits) != 0;
 }
 inline bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+// Printable ASCII and every non-ASCII byte: what a value or timestamp token may hold.
+inline bool IsTokenByte(char c) { return static_cast<unsigned char>(c) > 0x20; }
 
 // Length of the well-formed UTF-8 sequence starting at `p` (as Go's utf8.ValidString sees
 // it: no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
@@ -445,7 +447,7 @@ class Parser {
   // A token runs to the next space, tab, control byte or the end.
   std::string_view ReadToken() {
     const char* start = p_;
-    while (p_<end_&& static_cast<unsigned char>(*p_)> 0x20) ++p_;
+    while (p_ < end_ && IsTokenByte(*p_)) ++p_;
     return {start, static_cast<std::size_t>(p_ - start)};
   }
   void EndLine() {
