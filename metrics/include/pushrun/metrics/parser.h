@@ -35,6 +35,7 @@ struct ParseResult {
 // Samples of a histogram or summary ("x_bucket", "x_sum", "x_count", "x") are grouped into
 // the family declared by "# TYPE x ...". Samples without a TYPE line form untyped families.
 // Timestamps are accepted and reported in Sample::timestamp_ms so callers can refuse them.
+// Families named only by HELP or TYPE lines, without samples, are left out (as in expfmt).
 ParseResult ParseText(std::string_view text, const ParseOptions& options = {});
 
 }  // namespace pushrun::metrics
