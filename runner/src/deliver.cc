@@ -96,8 +96,30 @@ class GatewayTarget {
   metrics::PushParams params_;
 };
 
+// Whether a failed push might succeed later: the gateway was unreachable or answered with a
+// status the client retries. Other 4xx are refusals that no retry changes.
+bool IsUnavailable(const metrics::PushError& error) {
+  if (error.category() == metrics::ErrorCategory::kTransport) return true;
+  if (error.category() != metrics::ErrorCategory::kHttp) return false;
+  const int status = error.status();
+  return status == 408 || status == 429 || status >= 500;
+}
+
+std::string_view KindPrefix(ReportKind kind) {
+  switch (kind) {
+    case ReportKind::kStart:
+      return "start report: ";
+    case ReportKind::kSkipped:
+      return "skipped-run report: ";
+    case ReportKind::kFinal:
+      break;
+  }
+  return "";
+}
+
 bool DeliverToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
-                      ReportKind kind, bool success, const DeliveryIo& io, Logger& log) {
+                      ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
+                      bool* unavailable) {
   const bool remove = kind == ReportKind::kFinal && success && settings.delete_on_success;
   // The "running" report is always a POST: a PUT would replace the group and drop the last
   // success time while the command runs.
@@ -121,8 +143,8 @@ bool DeliverToGateway(const config::Settings& settings, std::vector<MetricFamily
     return true;
   } catch (const metrics::PushError& error) {
     const std::string where = error.url().empty() ? url : error.url();
-    log.Error(std::string(kind == ReportKind::kStart ? "start report: " : "") + method + " " +
-              where + " failed: " + Describe(error));
+    if (unavailable != nullptr) *unavailable = IsUnavailable(error);
+    log.Error(std::string(KindPrefix(kind)) + method + " " + where + " failed: " + Describe(error));
   } catch (const std::invalid_argument& error) {
     log.Error("cannot push to " + url + ": " + error.what());
   }
@@ -145,7 +167,7 @@ bool DeliverToTextfile(const config::Settings& settings, std::vector<MetricFamil
     log.Info("removed " + path);
     return true;
   }
-  const bool merge = kind == ReportKind::kStart || settings.method == config::PushMethod::kPost;
+  const bool merge = kind != ReportKind::kFinal || settings.method == config::PushMethod::kPost;
   std::vector<MetricFamily> merged = MergeFamilies(
       ReadExisting(path), Labeled(std::move(families), settings.job, settings.grouping), merge);
   const std::string text = metrics::WriteText(merged);
@@ -195,15 +217,17 @@ std::vector<MetricFamily> MergeFamilies(std::string_view existing, std::vector<M
 }
 
 bool DeliverReport(const config::Settings& settings, std::vector<MetricFamily> families,
-                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log) {
+                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
+                   bool* unavailable) {
+  if (unavailable != nullptr) *unavailable = false;
   if (!settings.gateway_url.empty()) {
-    return DeliverToGateway(settings, std::move(families), kind, success, io, log);
+    return DeliverToGateway(settings, std::move(families), kind, success, io, log, unavailable);
   }
   if (!settings.textfile_dir.empty()) {
     return DeliverToTextfile(settings, std::move(families), kind, success, io, log);
   }
   // Neither: the final report goes to stderr (or stdout for a dry run) so it is not lost.
-  if (kind == ReportKind::kStart) return true;
+  if (kind != ReportKind::kFinal) return true;
   std::ostream* out = io.dry_run ? io.dry_run_out : io.fallback_out;
   if (out != nullptr) {
     const std::string text = RenderTextfile(families, settings.job, settings.grouping);

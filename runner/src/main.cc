@@ -23,6 +23,7 @@
 #include "pushrun/config/values.h"
 #include "pushrun/runner/app.h"
 #include "pushrun/runner/log.h"
+#include "pushrun/runner/spooled_delivery.h"
 
 #ifndef PUSHRUN_VERSION
 #define PUSHRUN_VERSION "unknown"
@@ -45,7 +46,8 @@ Reports go to --gateway (POST by default; PUT with --method put; DELETE with
 
 Exit status: the command's; 128+N if it died of signal N; 124 on --timeout; 126 command
 not executable; 127 command not found; 125 pushrun's own failure (usage, configuration;
-a failed push only with --fail-on-push-error, and only when the command succeeded).
+a failed push only with --fail-on-push-error, and only when the command succeeded);
+75 the --lock file was held by another run (the command was not started).
 
 Settings flags also have PUSHRUN_* environment variables (flags win), e.g. PUSHRUN_GATEWAY.)";
 
@@ -55,7 +57,7 @@ struct Flags {
   std::string gateway, job, method, timeout, kill_after, timeout_signal, sidecar, textfile_dir;
   std::string prefix, log_format = "text", push_timeout, connect_timeout, push_deadline;
   std::string retries, sidecar_max_bytes, max_series, bearer_token_file, username;
-  std::string password_file, ca_file, cert_file, key_file, proxy;
+  std::string password_file, ca_file, cert_file, key_file, proxy, spool_dir, lock_file;
   std::vector<std::string> grouping, headers;
   bool delete_on_success = false, push_start = false, fail_on_push_error = false;
   bool dry_run = false, insecure_skip_verify = false, gzip = false;
@@ -108,6 +110,11 @@ void AddOptions(CLI::App& app, Flags& f) {
       ->option_text("DIR")
       ->group(kReport);
 
+  app.add_option("--lock", f.lock_file,
+                 "Take a non-blocking lock on FILE; when another run holds it, do not start "
+                 "the command, push <prefix>_skipped 1 and exit 75")
+      ->option_text("FILE")
+      ->group(kRun);
   app.add_option("--timeout", f.timeout, "Stop the command after DURATION, e.g. 30s, 2h")
       ->option_text("DURATION")
       ->group(kRun);
@@ -131,6 +138,11 @@ void AddOptions(CLI::App& app, Flags& f) {
   app.add_option("--push-deadline", f.push_deadline,
                  "Time limit of all attempts of one delivery, retries included (default: 10s)")
       ->option_text("DURATION")
+      ->group(kPush);
+  app.add_option("--spool-dir", f.spool_dir,
+                 "Keep reports the gateway could not take in DIR; `pushrun flush` or the "
+                 "group's next run delivers them")
+      ->option_text("DIR")
       ->group(kPush);
   app.add_option("--retries", f.retries, "Extra attempts on transport errors, 408, 429, 5xx")
       ->option_text("N")
@@ -266,6 +278,8 @@ Layer ToLayer(const CLI::App& app, const Flags& f, std::vector<std::string>* war
   if (given("--cert-file")) layer.cert_file = f.cert_file;
   if (given("--key-file")) layer.key_file = f.key_file;
   if (given("--proxy")) layer.proxy = f.proxy;
+  if (given("--spool-dir")) layer.spool_dir = f.spool_dir;
+  if (given("--lock")) layer.lock_file = f.lock_file;
   return layer;
 }
 
@@ -314,6 +328,11 @@ int Main(int argc, char** argv) {
                          "-- are appended to it")
           ->fallthrough();
   run_verb->add_option("JOB", run_job, "A job of the config file")->required();
+  CLI::App* flush_verb =
+      app.add_subcommand("flush",
+                         "Deliver the reports kept in --spool-dir to --gateway; exit 0 when "
+                         "none is left, 1 when some remain")
+          ->fallthrough();
   CLI::App* jobs_verb =
       app.add_subcommand("jobs", "List the jobs of the config file")->fallthrough();
   CLI::App* check_verb =
@@ -384,6 +403,7 @@ int Main(int argc, char** argv) {
 
   const runner::RunIo io{.dry_run = flags.dry_run, .out = &std::cout, .err = &std::cerr};
   if (delete_verb->parsed()) return runner::RunDelete(settings, log, io);
+  if (flush_verb->parsed()) return runner::RunFlush(settings, log, io);
   if (lint_verb->parsed()) {
     if (!command.empty()) {
       log.Error("lint takes no command after --");

@@ -248,27 +248,56 @@ Spool::Listing Spool::List() const {
 
 std::vector<std::string> Spool::Flush(const Sender& send, const metrics::PushParams* only) const {
   std::vector<std::string> errors;
-  std::error_code ec;
-  if (!fs::exists(dir_, ec)) return errors;
-  DirectoryLock lock(dir_);
-  if (!lock.ok()) return {"lock spool directory " + dir_ + ": " + std::strerror(errno)};
-  Listing listing = List();
-  if (only == nullptr) errors = listing.problems;
-  for (const SpooledReport& report : listing.reports) {
-    if (only != nullptr &&
-        (report.params.job_name != only->job_name || report.params.groupings != only->groupings)) {
-      continue;
+  std::vector<SpooledReport> reports;
+  if (only != nullptr) {
+    // Just this group's file: a run that flushes its own group reads nothing else.
+    const std::string path = dir_ + "/" + FileNameFor(*only);
+    std::string text, problem;
+    if (!ReadFileBounded(path, kMaxSpoolFile, &text).empty()) return errors;  // none spooled
+    auto report = Deserialize(text, &problem);
+    if (!report) return {path + ": " + problem + " (skipped, left in place)"};
+    if (report->params.job_name != only->job_name || report->params.groupings != only->groupings) {
+      return errors;  // another group with the same file name hash
     }
+    report->path = path;
+    reports.push_back(std::move(*report));
+  } else {
+    Listing listing = List();
+    errors = std::move(listing.problems);
+    reports = std::move(listing.reports);
+  }
+  // No lock is held while sending: a slow gateway must not make concurrent runs wait on the
+  // spool (their push deadline would pass). Files are replaced by atomic renames, so what was
+  // read is a whole report; it is removed below only if nobody replaced it meanwhile.
+  for (const SpooledReport& report : reports) {
     std::string error = send(report);
     if (!error.empty()) {
       errors.push_back(report.path + ": " + error + " (kept for the next flush)");
       continue;
     }
-    if (::unlink(report.path.c_str()) != 0 && errno != ENOENT) {
-      errors.push_back(report.path + ": delivered but not removed: " + std::strerror(errno));
+    if (std::string removal = RemoveDelivered(report); !removal.empty()) {
+      errors.push_back(report.path + ": delivered but not removed: " + removal);
     }
   }
   return errors;
+}
+
+std::string Spool::RemoveDelivered(const SpooledReport& delivered) const {
+  DirectoryLock lock(dir_);
+  if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
+  std::string text;
+  if (!ReadFileBounded(delivered.path, kMaxSpoolFile, &text).empty()) return {};  // gone already
+  // A run stored a newer report for the group while this one was on its way: that one
+  // (merged over the delivered one) stays for the next flush.
+  std::string problem;
+  auto current = Deserialize(text, &problem);
+  if (!current || current->method != delivered.method ||
+      current->params.job_name != delivered.params.job_name ||
+      current->params.groupings != delivered.params.groupings || current->body != delivered.body) {
+    return {};
+  }
+  if (::unlink(delivered.path.c_str()) != 0 && errno != ENOENT) return std::strerror(errno);
+  return {};
 }
 
 }  // namespace pushrun::runner

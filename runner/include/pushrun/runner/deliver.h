@@ -26,14 +26,18 @@ struct DeliveryIo {
 };
 
 enum class ReportKind {
-  kStart,  // --push-start: always merged (POST), so it never drops the last success time
-  kFinal,  // the run's report
+  kStart,    // --push-start: always merged (POST), so it never drops the last success time
+  kFinal,    // the run's report
+  kSkipped,  // --lock was held: merged like kStart; only to a gateway or textfile, never stderr
 };
 
 // Delivers `families` as `settings` say. `success` selects --delete-on-success for a final
-// report. Returns whether it was delivered (a dry run counts as delivered).
+// report. Returns whether it was delivered (a dry run counts as delivered). When it was not
+// and `unavailable` is given, it says whether the gateway could not take it for now (transport
+// error, or 408/429/5xx after the retries: worth spooling) rather than refused it.
 bool DeliverReport(const config::Settings& settings, std::vector<metrics::MetricFamily> families,
-                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log);
+                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
+                   bool* unavailable = nullptr);
 
 // `pushrun delete`: DELETE the group (or remove its textfile). Returns whether it worked.
 bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger& log);

@@ -44,6 +44,10 @@ class Spool {
   const std::string& dir() const { return dir_; }
 
  private:
+  // Removes `delivered.path` if it still holds exactly `delivered` (not a newer report that
+  // was stored while it was being sent). "" or what failed.
+  std::string RemoveDelivered(const SpooledReport& delivered) const;
+
   std::string dir_;
   std::string last_success_family_;
 };

@@ -1,0 +1,193 @@
+#include "pushrun/runner/spooled_delivery.h"
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/exposition.h"
+#include "pushrun/metrics/parser.h"
+#include "pushrun/metrics/pushgateway.h"
+#include "pushrun/metrics/registry.h"
+
+namespace pushrun::runner {
+namespace {
+
+metrics::PushParams ParamsOf(const config::Settings& settings) {
+  return metrics::PushParams{.job_name = settings.job, .groupings = settings.grouping};
+}
+
+bool IsUnavailable(const metrics::PushError& error) {
+  if (error.category() == metrics::ErrorCategory::kTransport) return true;
+  if (error.category() != metrics::ErrorCategory::kHttp) return false;
+  return error.status() == 408 || error.status() == 429 || error.status() >= 500;
+}
+
+std::string Describe(const metrics::PushError& error) {
+  std::string text = error.what();
+  if (error.category() == metrics::ErrorCategory::kHttp && !error.body().empty()) {
+    std::string body = error.body();
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    if (text.find(body) == std::string::npos) text += " (gateway said: " + body + ")";
+  }
+  return text;
+}
+
+std::string GroupName(const metrics::PushParams& params) {
+  std::string text = "job=\"" + params.job_name + "\"";
+  for (const auto& [name, value] : params.groupings) text += ", " + name + "=\"" + value + "\"";
+  return text;
+}
+
+// Stores the report this run could not deliver. Returns whether it is in the spool.
+bool StoreInSpool(const config::Settings& settings,
+                  const std::vector<metrics::MetricFamily>& families, Logger& log) {
+  SpooledReport report;
+  report.method = settings.method == config::PushMethod::kPut ? "PUT" : "POST";
+  report.params = ParamsOf(settings);
+  report.body = metrics::WriteText(families);
+  const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
+  if (std::string error = spool.Store(report); !error.empty()) {
+    log.Error("the report is lost: cannot spool it: " + error);
+    return false;
+  }
+  log.Warning("report spooled in " + settings.spool_dir +
+              "; `pushrun flush` or the next run of this group delivers it");
+  return true;
+}
+
+}  // namespace
+
+config::Settings PushDeadline::Apply(const config::Settings& settings) const {
+  config::Settings bounded = settings;
+  bounded.push.retry.deadline = std::max(Remaining(), config::Duration(1));
+  return bounded;
+}
+
+config::Duration PushDeadline::Remaining() const {
+  return std::chrono::duration_cast<config::Duration>(end_ - Clock::now());
+}
+
+std::string LastSuccessFamily(const config::Settings& settings) {
+  return settings.prefix + "_last_success_timestamp_seconds";
+}
+
+std::string SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
+                              bool* unavailable) {
+  if (unavailable != nullptr) *unavailable = false;
+  metrics::ParseResult parsed = metrics::ParseText(report.body);
+  if (!parsed.ok()) return "body: " + parsed.error->Format("report");
+  try {
+    metrics::Registry registry;
+    registry.Register(std::make_shared<metrics::StaticCollectable>(std::move(parsed.families)));
+    const metrics::Pushgateway gateway(settings.gateway_url, settings.push, registry);
+    if (report.method == "PUT") {
+      gateway.Push(report.params);
+    } else {
+      gateway.PushAdd(report.params);
+    }
+    return {};
+  } catch (const metrics::PushError& error) {
+    if (unavailable != nullptr) *unavailable = IsUnavailable(error);
+    return Describe(error);
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+}
+
+bool DeliverFinalReport(const config::Settings& settings,
+                        std::vector<metrics::MetricFamily> families, bool success,
+                        const DeliveryIo& io, const PushDeadline& deadline, Logger& log) {
+  if (settings.spool_dir.empty() || settings.gateway_url.empty() || io.dry_run) {
+    return DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success,
+                         io, log);
+  }
+  const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
+  const metrics::PushParams params = ParamsOf(settings);
+
+  // The group's older report first: sent after this one it would overwrite newer values.
+  bool spooled_waiting = false;
+  const std::vector<std::string> flush_errors = spool.Flush(
+      [&](const SpooledReport& report) {
+        bool unavailable = false;
+        std::string error = SendSpooledReport(deadline.Apply(settings), report, &unavailable);
+        if (error.empty()) {
+          log.Info("delivered the spooled report of " + GroupName(report.params));
+        } else if (unavailable) {
+          spooled_waiting = true;
+        }
+        return error;
+      },
+      &params);
+  for (const std::string& error : flush_errors) log.Error("spooled report: " + error);
+
+  const bool remove = success && settings.delete_on_success;
+  if (spooled_waiting && !remove) {
+    // The gateway did not take the older report: this one joins it in the spool (merged), so
+    // the two arrive in order.
+    StoreInSpool(settings, families, log);
+    return false;
+  }
+  std::vector<metrics::MetricFamily> kept;
+  if (!remove) kept = families;
+  bool unavailable = false;
+  if (DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success, io,
+                    log, &unavailable)) {
+    return true;
+  }
+  if (remove) {
+    log.Warning("the delete (--delete-on-success) is not spooled; the group stays on the gateway");
+    return false;
+  }
+  if (unavailable) StoreInSpool(settings, kept, log);
+  return false;
+}
+
+int RunFlush(const config::Settings& settings, Logger& log, const RunIo& io) {
+  if (settings.spool_dir.empty()) {
+    log.Error("flush needs a spool directory: give --spool-dir (or PUSHRUN_SPOOL_DIR, spool_dir)");
+    return kExitPushrunError;
+  }
+  if (settings.gateway_url.empty()) {
+    log.Error("flush needs a gateway: give --gateway (or PUSHRUN_GATEWAY, [gateway] url)");
+    return kExitPushrunError;
+  }
+  if (!settings.command.empty()) {
+    log.Error("flush takes no command");
+    return kExitPushrunError;
+  }
+  const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
+  if (io.dry_run) {
+    Spool::Listing listing = spool.List();
+    for (const std::string& problem : listing.problems) log.Warning(problem);
+    for (const SpooledReport& report : listing.reports) {
+      if (io.out == nullptr) break;
+      std::string url;
+      try {
+        url = metrics::RedactUrl(settings.gateway_url) + metrics::GroupPath(report.params);
+      } catch (const metrics::PushError& error) {
+        url = std::string("<invalid group: ") + error.what() + ">";
+      }
+      *io.out << report.method << ' ' << url << "\n\n" << report.body << std::flush;
+    }
+    return listing.problems.empty() ? kExitOk : kExitFailure;
+  }
+  std::size_t delivered = 0;
+  const std::vector<std::string> errors = spool.Flush([&](const SpooledReport& report) {
+    std::string error = SendSpooledReport(settings, report);
+    if (error.empty()) {
+      ++delivered;
+      log.Info("delivered " + report.path + " (" + GroupName(report.params) + ")");
+    }
+    return error;
+  });
+  for (const std::string& error : errors) log.Error(error);
+  log.Info("flush: " + std::to_string(delivered) + " delivered, " + std::to_string(errors.size()) +
+           " left in " + settings.spool_dir);
+  return errors.empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace pushrun::runner
