@@ -247,7 +247,7 @@ TEST_CASE("Metrics: copies are handles to the same state", "[metrics][metric]") 
 }
 
 TEST_CASE("Metrics: concurrent updates from several threads add up exactly",
-          "[metrics][metric][threads]") {
+          "[metrics][metric][threads][concurrency]") {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 20'000;
   Registry registry;
