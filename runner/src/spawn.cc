@@ -125,6 +125,15 @@ void WriteReport(int fd, Stage stage, int error, int candidate) {
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
   sigemptyset(&default_action.sa_mask);
+  // A Ctrl-Z typed after the terminal became ours but before exec would stop us while our
+  // parent is still suspended in vfork (or blocked on the pipe), and nobody could continue
+  // the job. Ignoring the job-control stop signals discards any pending one: that keystroke is
+  // lost rather than hanging the terminal.
+  if (plan.terminal_fd >= 0) {
+    struct sigaction ignore = default_action;
+    ignore.sa_handler = SIG_IGN;
+    for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) sigaction(sig, &ignore, nullptr);
+  }
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &default_action, nullptr);
   }
