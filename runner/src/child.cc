@@ -119,18 +119,18 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   // As PID 1 every zombie in the container is ours to reap, at once; otherwise reap the
   // command's group while it runs and other adopted orphans after it.
   const pid_t watched = reaper.is_init() ? -1 : -pid;
-  std::optional<detail::Reaper::ChildEvent> exit;
+  std::optional<detail::Reaper::ChildEvent> ended;
   auto forward = [&](int sig) {
     if (outcome.received_signal == 0) outcome.received_signal = sig;
     detail::SignalGroup(pid, sig);
   };
-  while (!exit) {
+  while (!ended) {
     const int sig = signals.Wait(timeout.deadline());
     if (sig != 0 && sig != SIGCHLD) forward(sig);
     // SIGCHLDs coalesce, so every wake-up reaps whatever is ready.
     detail::Reaper::ChildEvent event = reaper.Reap(watched, handoff.active());
     if (event.exited) {
-      exit = event;
+      ended = event;
       outcome.end_time = std::chrono::system_clock::now();
       outcome.duration_seconds = Seconds(Clock::now() - started);
     } else if (event.stopped) {
@@ -161,10 +161,10 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   // (pushrun reports a terminated run), and must not kill the caller once unblocked.
   while (const int sig = signals.TakePendingForwarded()) forward(sig);
 
-  if (WIFEXITED(exit->status)) outcome.exit_code = WEXITSTATUS(exit->status);
-  if (WIFSIGNALED(exit->status)) outcome.signal = WTERMSIG(exit->status);
+  if (WIFEXITED(ended->status)) outcome.exit_code = WEXITSTATUS(ended->status);
+  if (WIFSIGNALED(ended->status)) outcome.signal = WTERMSIG(ended->status);
   outcome.timed_out = timeout.fired();
-  outcome.usage = exit->usage;
+  outcome.usage = ended->usage;
   detail::AddUsage(outcome.usage, reaper.orphan_usage());
   outcome.reaped_orphans = reaper.orphans();
   if (callback_error) std::rethrow_exception(callback_error);

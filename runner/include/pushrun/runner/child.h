@@ -23,6 +23,8 @@ struct ChildSpec {
   bool kill_on_parent_death = false;
   // Called once the command has been exec'd (not on spawn failure), while it runs, on the
   // calling thread; used for work that must not delay the child (e.g. a "running" push).
+  // Signals that arrive meanwhile are not lost but forwarded only when it returns, so it should
+  // be quick (hand slow work to a thread); the timeout counts from the start regardless.
   std::function<void()> on_started;
 };
 
