@@ -353,31 +353,44 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params) 
     request.timeout = std::clamp(remaining, milliseconds(1), options_.timeout);
     request.connect_timeout = std::min(options_.connect_timeout, request.timeout);
 
-    std::optional<PushError> failure;
+    // What went wrong in this attempt; thrown once no further attempt is made.
+    ErrorCategory category = ErrorCategory::kTransport;
+    std::string reason;
+    int status = 0;
+    std::string body;
     std::optional<std::chrono::seconds> retry_after;
+    bool retryable = true;
     try {
       HttpResponse response = options_.transport->Send(request);
       if (response.status >= 200 && response.status < 300) {
         return PushResult{response.status, std::move(response.body)};
       }
-      std::string message = verb + redacted + " failed: " + DescribeResponse(response);
-      if (attempts > 1) message += " (" + std::to_string(attempts) + " attempts)";
-      failure.emplace(ErrorCategory::kHttp, std::move(message), response.status,
-                      std::move(response.body), redacted, attempts);
-      if (!detail::IsRetryableStatus(response.status)) throw *failure;
+      category = ErrorCategory::kHttp;
+      reason = DescribeResponse(response);
+      status = response.status;
+      body = std::move(response.body);
+      retryable = detail::IsRetryableStatus(status);
       retry_after = detail::RetryAfter(response);
     } catch (const TransportFailure& e) {
-      std::string message = verb + redacted + " failed: " + e.what();
-      if (attempts > 1) message += " (" + std::to_string(attempts) + " attempts)";
-      failure.emplace(ErrorCategory::kTransport, std::move(message), 0, std::string(), redacted,
-                      attempts);
+      reason = e.what();
     }
+    auto fail = [&](std::string_view why_stopped) {
+      std::string message = verb + redacted + " failed: " + reason;
+      if (attempts > 1 || !why_stopped.empty()) {
+        message += " (" + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+        message += why_stopped;
+        message += ")";
+      }
+      throw PushError(category, std::move(message), status, std::move(body), redacted, attempts);
+    };
 
-    if (attempts > retry.max_retries) throw *failure;
+    if (!retryable || attempts > retry.max_retries) fail("");
     const milliseconds wait = retry_after ? std::chrono::duration_cast<milliseconds>(*retry_after)
                                           : detail::Backoff(retry, attempts - 1);
     // A wait that would leave no time for another attempt is not worth sleeping through.
-    if (Clock::now() + wait >= deadline) throw *failure;
+    if (Clock::now() + wait >= deadline) {
+      fail(retry_after ? "; Retry-After is past the deadline" : "; deadline reached");
+    }
     std::this_thread::sleep_for(wait);
   }
 }

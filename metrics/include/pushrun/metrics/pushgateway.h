@@ -74,7 +74,8 @@ class PushError : public std::runtime_error {
   int attempts_;
 };
 
-// "<base>/metrics/job/<job>{/<name>/<value>}" with the encoding rules of PROTOCOL.md.
+// "/metrics/job/<job>{/<name>/<value>}" (appended to the base URL) with the encoding rules of
+// PROTOCOL.md.
 // Throws PushError(kValidation) for an empty job or bad grouping label names.
 std::string GroupPath(const PushParams& params);
 // `url` with any user:password@ removed.
