@@ -318,6 +318,20 @@ TEST_CASE("pushrun: the sidecar is merged into the report, privately, and cleane
   CHECK_FALSE(std::filesystem::exists(std::filesystem::path(path).parent_path()));
 }
 
+TEST_CASE("pushrun: --sidecar PATH is read after the run and left in place", "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  TempDir dir;
+  const std::string path = dir.path + "/given.prom";
+  const auto result =
+      Pushrun({"--gateway", gateway.url(), "--job", "given", "--sidecar", path, "--", "/bin/sh",
+               "-c", "[ \"$PUSHRUN_METRICS_FILE\" = \"$P\" ] && echo 'rows 7' > \"$P\""},
+              ProcessOptions{.env = {"P=" + path}});
+  INFO(result.err);
+  CHECK(result.status() == 0);
+  CHECK(Value(gateway, "rows", "given") == 7);
+  CHECK(std::filesystem::exists(path));
+}
+
 TEST_CASE("pushrun: a malformed sidecar is refused with line and column, core metrics pushed",
           "[e2e][integration]") {
   PushgatewayProcess gateway;
