@@ -19,8 +19,10 @@
 #include "pushrun/metrics/names.h"
 #include "pushrun/runner/child.h"
 #include "pushrun/runner/deliver.h"
+#include "pushrun/runner/overlap.h"
 #include "pushrun/runner/report.h"
 #include "pushrun/runner/sidecar.h"
+#include "pushrun/runner/spooled_delivery.h"
 
 namespace pushrun::runner {
 namespace {
@@ -123,6 +125,9 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
     return kExitPushrunError;
   }
   const DeliveryIo delivery = DeliveryIoOf(io);
+  // Held until pushrun exits, so an overlapping run also waits out this run's push.
+  std::optional<RunLock> lock;
+  if (std::optional<int> skipped = TakeRunLock(settings, delivery, log, &lock)) return *skipped;
 
   std::optional<SidecarFile> sidecar;
   if (settings.sidecar.empty()) {
@@ -160,6 +165,8 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   }
   const ChildOutcome outcome = RunChild(spec);
   const IgnoreTerminatingSignals ignore_signals;
+  // Everything from here to the end of the final push fits in --push-deadline.
+  const PushDeadline push_deadline(settings.push_deadline);
   // The final report must reach the gateway after the "running" one.
   if (start_push.joinable()) start_push.join();
   LogOutcome(outcome, settings, log);
@@ -176,8 +183,9 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
       outcome, ReportInput{.prefix = settings.prefix, .sidecar_valid = extra.ok()});
   families.insert(families.end(), std::make_move_iterator(extra.families.begin()),
                   std::make_move_iterator(extra.families.end()));
+  if (lock) families.push_back(SkippedFamily(settings.prefix, /*skipped=*/false));
   const bool delivered =
-      DeliverReport(settings, std::move(families), ReportKind::kFinal, status == 0, delivery, log);
+      DeliverFinalReport(settings, std::move(families), status == 0, delivery, push_deadline, log);
   if (!delivered && settings.fail_on_push_error && status == 0) return kExitPushrunError;
   return status;
 }
