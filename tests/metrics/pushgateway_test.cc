@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pushrun/metrics/collectable.h"
@@ -519,4 +520,18 @@ TEST_CASE("Pushgateway: the async forms resolve to the same results", "[metrics]
   auto failing = Fixture({Step{.status = 400}});
   auto future = failing.gateway->PushAsync({.job_name = "j"});
   CHECK_THROWS_AS(future.get(), PushError);
+}
+
+TEST_CASE("Pushgateway: one client may be used from many threads at once", "[metrics][push]") {
+  Fixture f({Step{.status = 503}, Step{.status = 200}}, FastRetries(2));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&f, t] {
+      for (int i = 0; i < 20; ++i) {
+        f.gateway->PushAdd({.job_name = "j", .groupings = {{"t", std::to_string(t)}}});
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(f.transport->requests().size() == 161);  // one 503, then every call succeeds at once
 }
