@@ -170,6 +170,13 @@ def main():
             if "--" not in ex.argv:
                 raise SystemExit(f"{ex.name}: no -- before the wrapped command")
             own = ex.argv[1:ex.argv.index("--")]
+            # Lock files and spool directories point at system paths; use scratch ones.
+            for i, word in enumerate(own[:-1]):
+                if word == "--lock":
+                    own[i + 1] = os.path.join(scratch, f"lock-{ex.name.replace('/', '_')}")
+                elif word == "--spool-dir":
+                    own[i + 1] = os.path.join(scratch, "spool")
+                    os.makedirs(own[i + 1], exist_ok=True)
             argv = [binary, "--dry-run"] + own + ["--", "true"]
             env = {"PATH": "/usr/bin:/bin", "HOME": scratch, **ex.env}
             result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=20)
