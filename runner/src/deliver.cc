@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -117,9 +118,11 @@ std::string_view KindPrefix(ReportKind kind) {
   return "";
 }
 
-bool DeliverToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
-                      ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
-                      bool* unavailable) {
+// One request to the gateway. `refused`: the gateway answered and said no (a 4xx it will not
+// change its mind about).
+bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
+                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
+                   bool* unavailable, bool* refused) {
   const bool remove = kind == ReportKind::kFinal && success && settings.delete_on_success;
   // The "running" report is always a POST: a PUT would replace the group and drop the last
   // success time while the command runs.
@@ -144,11 +147,48 @@ bool DeliverToGateway(const config::Settings& settings, std::vector<MetricFamily
   } catch (const metrics::PushError& error) {
     const std::string where = error.url().empty() ? url : error.url();
     if (unavailable != nullptr) *unavailable = IsUnavailable(error);
+    *refused = error.category() == metrics::ErrorCategory::kHttp && !IsUnavailable(error);
     log.Error(std::string(KindPrefix(kind)) + method + " " + where + " failed: " + Describe(error));
   } catch (const std::invalid_argument& error) {
     log.Error("cannot push to " + url + ": " + error.what());
   }
   return false;
+}
+
+// The report without the sidecar's families (the only ones not named "<prefix>_*"), with
+// "<prefix>_sidecar_valid" set to 0; nullopt when there are none.
+std::optional<std::vector<MetricFamily>> WithoutSidecar(const std::vector<MetricFamily>& families,
+                                                        const std::string& prefix) {
+  const std::string own = prefix + "_";
+  std::vector<MetricFamily> core;
+  for (const MetricFamily& family : families) {
+    if (family.name.compare(0, own.size(), own) == 0) core.push_back(family);
+  }
+  if (core.size() == families.size()) return std::nullopt;
+  for (MetricFamily& family : core) {
+    if (family.name == own + "sidecar_valid") {
+      for (metrics::Sample& sample : family.samples) sample.value = 0;
+    }
+  }
+  return core;
+}
+
+bool DeliverToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
+                      ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
+                      bool* unavailable) {
+  // The gateway can refuse sidecar metrics the strict check cannot foresee (a TYPE or series
+  // clashing with another group). The core report must still arrive: once more without the
+  // sidecar, marked invalid. A refusal comes back at once, so this fits the deadline.
+  std::optional<std::vector<MetricFamily>> core;
+  if (kind == ReportKind::kFinal && !io.dry_run) core = WithoutSidecar(families, settings.prefix);
+  bool refused = false;
+  if (PushToGateway(settings, std::move(families), kind, success, io, log, unavailable, &refused)) {
+    return true;
+  }
+  if (!refused || !core) return false;
+  log.Warning("pushing the report again without the sidecar's metrics (" + settings.prefix +
+              "_sidecar_valid 0)");
+  return PushToGateway(settings, std::move(*core), kind, success, io, log, unavailable, &refused);
 }
 
 bool DeliverToTextfile(const config::Settings& settings, std::vector<MetricFamily> families,

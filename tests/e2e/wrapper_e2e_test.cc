@@ -346,6 +346,20 @@ TEST_CASE("pushrun: a malformed sidecar is refused with line and column, core me
   CHECK_FALSE(Value(gateway, "good_metric", "badside").has_value());
 }
 
+TEST_CASE("pushrun: sidecar metrics the gateway refuses are dropped, the core report stays",
+          "[e2e][integration]") {
+  PushgatewayProcess gateway;
+  // The gateway exposes go_goroutines as a gauge itself: a counter of that name is refused.
+  const auto result = Pushrun({"--gateway", gateway.url(), "--job", "clash", "--", "/bin/sh", "-c",
+                               "printf '# TYPE go_goroutines counter\\ngo_goroutines 1\\n' "
+                               ">> \"$PUSHRUN_METRICS_FILE\""});
+  INFO(result.err);
+  CHECK(result.status() == 0);
+  CHECK_THAT(result.err, Catch::Contains("pushrun: error: "));
+  CHECK(Value(gateway, "pushrun_sidecar_valid", "clash") == 0);
+  CHECK(Value(gateway, "pushrun_success", "clash") == 1);
+}
+
 TEST_CASE("pushrun: with the gateway down the exit status is unchanged and the deadline holds",
           "[e2e][integration]") {
   const std::string url =
