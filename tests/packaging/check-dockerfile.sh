@@ -5,7 +5,8 @@
 # - every stage is debian:bookworm-slim, the last one runs as a non-root numeric user with
 #   ENTRYPOINT ["/usr/local/bin/pushrun"] in exec form (so pushrun is PID 1);
 # - given a built pushrun, every shared library it needs comes from a Debian package that the
-#   runtime stage installs (or that debian:bookworm-slim always has).
+#   runtime stage installs (or that debian:bookworm-slim always has); libcurl4, which pushrun
+#   loads with dlopen, and ca-certificates are installed too.
 # Usage: check-dockerfile.sh [SOURCE_DIR] [PUSHRUN_BINARY]
 set -euo pipefail
 
@@ -91,6 +92,12 @@ if stages:
     for p in runtime_packages:
         if p.endswith("-dev"):
             errors.append(f"the runtime stage installs a -dev package: {p}")
+
+    # libcurl is loaded with dlopen (invisible to NEEDED below) for https:// and proxies.
+    if "libcurl4" not in runtime_packages:
+        errors.append("the runtime stage does not install libcurl4 (pushrun loads libcurl.so.4 for https://)")
+    if "ca-certificates" not in runtime_packages:
+        errors.append("the runtime stage does not install ca-certificates (https:// gateways)")
 
     # Every library pushrun needs directly must be in the runtime image.
     if binary:
