@@ -12,6 +12,7 @@ fail() { echo "check-deb: $*" >&2; exit 1; }
 
 command -v dpkg-deb >/dev/null || skip "dpkg-deb not found (not a Debian system)"
 [ -f "$build_dir/CPackConfig.cmake" ] || fail "$build_dir has no CPackConfig.cmake"
+[ -w "$build_dir" ] || skip "cannot write $build_dir (cpack writes install_manifest.txt there)"
 
 work=$(mktemp -d)
 installed=0
