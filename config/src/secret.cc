@@ -10,6 +10,25 @@
 
 namespace pushrun::config {
 
+namespace {
+
+// Readable by others, or by a group this process is not in. A group-readable file of one of our
+// own groups is how Kubernetes mounts a Secret for a non-root pod (fsGroup, mode 0440): that is
+// the intended sharing, not a leak, and warning on every run would teach people to ignore it.
+bool ReadableByOthers(const struct stat& info) {
+  if ((info.st_mode & S_IROTH) != 0) return true;
+  if ((info.st_mode & S_IRGRP) == 0) return false;
+  if (info.st_gid == ::getegid()) return false;
+  gid_t groups[256];
+  const int count = ::getgroups(256, groups);
+  for (int i = 0; i < count; ++i) {
+    if (groups[i] == info.st_gid) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 GetEnv ProcessEnvironment() {
   return [](const char* name) -> const char* { return std::getenv(name); };
 }
@@ -48,7 +67,7 @@ std::string ReadSecretFile(const std::string& path, const SourceLocation& where,
     content.pop_back();
   }
   if (content.empty()) fail("empty");
-  if (warnings && (info.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+  if (warnings && ReadableByOthers(info)) {
     warnings->push_back(LocationPrefix(where) + key_path + ": secret file \"" + path +
                         "\" is readable by group or others (chmod 600 it)");
   }
