@@ -19,7 +19,9 @@ bool IsSafeByte(char c) {
 }
 
 bool NeedsBase64(std::string_view value) {
-  if (value.empty()) return true;
+  // "." and ".." are dot segments: HTTP clients (curl) remove them from the path before
+  // sending, and the gateway redirects them, so the push would land in another group.
+  if (value.empty() || value == "." || value == "..") return true;
   for (char c : value) {
     if (!IsSafeByte(c)) return true;
   }
