@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +17,7 @@
 #include "pushrun/config/signal_name.h"
 #include "pushrun/config/values.h"
 #include "pushrun/metrics/names.h"
+#include "toml_patched.h"  // toml++ with a fix for non-ASCII input
 
 namespace pushrun::config {
 
