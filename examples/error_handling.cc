@@ -16,7 +16,7 @@ int main() {
     PushResult result = gateway.Push({.job_name = "my_job"});
     std::cout << "Metrics pushed successfully: HTTP " << result.status << "\n";
   } catch (const PushError& error) {
-    // e.g. "push to http://pushgateway:9091/metrics/job/my_job failed: HTTP 400 Bad Request:
+    // e.g. "PUT http://pushgateway:9091/metrics/job/my_job failed: HTTP 400 Bad Request:
     // pushed metrics are invalid or inconsistent with existing metrics: ..."
     std::cerr << "Failed to push metrics (" << CategoryName(error.category())
               << "): " << error.what() << "\n";

@@ -146,7 +146,8 @@ std::string DescribeResponse(const HttpResponse& response) {
   return text;
 }
 
-std::string Verb(std::string_view method) { return method == "DELETE" ? "delete of " : "push to "; }
+// "POST http://gw/metrics/job/x failed: ...": the method tells PUT, POST and DELETE apart.
+std::string Verb(std::string_view method) { return std::string(method) + " "; }
 
 // Refuses a body the gateway would reject or silently rewrite: PROTOCOL.md, "Methods".
 void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParams& params) {

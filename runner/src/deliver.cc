@@ -145,10 +145,10 @@ bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> f
     log.Info(method + " " + url + ": HTTP " + std::to_string(result.status));
     return true;
   } catch (const metrics::PushError& error) {
-    const std::string where = error.url().empty() ? url : error.url();
     if (unavailable != nullptr) *unavailable = IsUnavailable(error);
     *refused = error.category() == metrics::ErrorCategory::kHttp && !IsUnavailable(error);
-    log.Error(std::string(KindPrefix(kind)) + method + " " + where + " failed: " + Describe(error));
+    // The client's message already names the action and the (redacted) URL.
+    log.Error(std::string(KindPrefix(kind)) + Describe(error));
   } catch (const std::invalid_argument& error) {
     log.Error("cannot push to " + url + ": " + error.what());
   }

@@ -274,7 +274,7 @@ TEST_CASE("pushrun: --delete-on-success leaves no group, pushrun delete removes 
     CHECK(Pushrun({"--gateway", gateway.url(), "--job", "tidy", "--delete-on-success", "--",
                    "/bin/true"})
               .status() == 0);
-    CHECK_FALSE(HasGroup(gateway, "tidy"));
+    CHECK(WaitUntil([&] { return !HasGroup(gateway, "tidy"); }));
   }
   SECTION("pushrun delete") {
     for (const char* shard : {"shard=1", "shard=2"}) {
@@ -286,7 +286,9 @@ TEST_CASE("pushrun: --delete-on-success leaves no group, pushrun delete removes 
         Pushrun({"delete", "--gateway", gateway.url(), "--job", "sharded", "-g", "shard=1"});
     INFO(result.err);
     CHECK(result.status() == 0);
-    CHECK_FALSE(HasGroup(gateway, "sharded", {"shard=\"1\""}));
+    // The gateway answers 202 and applies the deletion just after.
+    CHECK(pushrun::testing::WaitUntil(
+        [&] { return !HasGroup(gateway, "sharded", {"shard=\"1\""}); }));
     CHECK(HasGroup(gateway, "sharded", {"shard=\"2\""}));
   }
 }

@@ -326,7 +326,7 @@ TEST_CASE("Pushgateway: invalid pushes fail validation before any request is sen
     CHECK(e.status() == 0);
     CHECK(e.attempts() == 0);
     CHECK_THAT(e.what(), Catch::Contains(reason));
-    CHECK_THAT(e.what(), Catch::StartsWith("push to http://gw.example:9091"));
+    CHECK_THAT(e.what(), Catch::StartsWith("PUT http://gw.example:9091"));
   }
   CHECK(f.transport->requests().empty());
 }
@@ -346,7 +346,7 @@ TEST_CASE("Pushgateway: an HTTP error carries status, body, URL and the gateway'
     FAIL("no error");
   } catch (const PushError& e) {
     CHECK(std::string(e.what()) ==
-          "push to http://gw.example:9091/metrics/job/x failed: HTTP 400 Bad Request: pushed "
+          "PUT http://gw.example:9091/metrics/job/x failed: HTTP 400 Bad Request: pushed "
           "metrics are invalid: type conflict");
     CHECK(e.category() == ErrorCategory::kHttp);
     CHECK(CategoryName(e.category()) == "http");
