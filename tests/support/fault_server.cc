@@ -177,6 +177,13 @@ void FaultServer::Handle(int fd) {
     held_fds_.push_back(fd);
     return;
   }
+  if (response.hang_up) {
+    if (response.partial_answer) WriteAll(fd, "HTTP/1.1 20");
+    linger reset{.l_onoff = 1, .l_linger = 0};  // close with RST, not FIN
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(fd);
+    return;
+  }
   std::string out = "HTTP/1.1 " + std::to_string(response.status) + " Scripted\r\n";
   for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";

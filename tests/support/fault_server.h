@@ -20,11 +20,18 @@ struct ScriptedResponse {
   // Accept the request, read it, and never answer (the connection stays open until the server
   // is destroyed).
   bool never_answer = false;
+  // Accept the request, read it, and reset the connection without a word, as a gateway killed
+  // mid-request would (or, with `partial_answer`, after the first bytes of a status line).
+  bool hang_up = false;
+  bool partial_answer = false;
 
   static ScriptedResponse Status(int status, std::string body = {}) {
     return ScriptedResponse{status, {}, std::move(body), false};
   }
   static ScriptedResponse NeverAnswer() { return ScriptedResponse{0, {}, {}, true}; }
+  static ScriptedResponse HangUp(bool partial_answer = false) {
+    return ScriptedResponse{0, {}, {}, false, true, partial_answer};
+  }
 };
 
 struct RecordedRequest {

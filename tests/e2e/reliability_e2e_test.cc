@@ -1,0 +1,284 @@
+// The pushrun binary when things go wrong: the gateway stops, fails, dies mid-request or never
+// answers; another run holds the lock. Real Pushgateway or the scripted fault server, on
+// loopback.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/fault_server.h"
+#include "support/pushgateway_process.h"
+#include "support/run_process.h"
+
+#ifdef PUSHRUN_BINARY
+
+namespace {
+
+namespace fs = std::filesystem;
+using pushrun::testing::ChildProcess;
+using pushrun::testing::FaultServer;
+using pushrun::testing::ProcessOptions;
+using pushrun::testing::ProcessResult;
+using pushrun::testing::PushgatewayProcess;
+using pushrun::testing::RunProcess;
+using pushrun::testing::ScriptedResponse;
+using pushrun::testing::WaitUntil;
+
+std::vector<std::string> Argv(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{PUSHRUN_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+ProcessOptions Clean() {
+  ProcessOptions options;
+  // The caller's PUSHRUN_* settings must not leak into the test.
+  options.unset_env = {"PUSHRUN_GATEWAY", "PUSHRUN_JOB",          "PUSHRUN_GROUPING",
+                       "PUSHRUN_CONFIG",  "PUSHRUN_METHOD",       "PUSHRUN_TEXTFILE_DIR",
+                       "PUSHRUN_PREFIX",  "PUSHRUN_SPOOL_DIR",    "PUSHRUN_LOCK_FILE",
+                       "PUSHRUN_RETRIES", "PUSHRUN_PUSH_DEADLINE"};
+  return options;
+}
+
+ProcessResult Pushrun(const std::vector<std::string>& args) {
+  return RunProcess(Argv(args), Clean());
+}
+
+std::optional<double> Value(const PushgatewayProcess& gateway, const std::string& name,
+                            const std::string& job, std::vector<std::string> fragments = {}) {
+  fragments.push_back("job=\"" + job + "\"");
+  const auto lines = gateway.Lines(name, fragments);
+  if (lines.size() != 1) return std::nullopt;
+  return std::stod(lines[0].substr(lines[0].rfind(' ') + 1));
+}
+
+struct TempDir {
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "pushrun_reliability.XXXXXX").string();
+    REQUIRE(::mkdtemp(templ.data()) != nullptr);
+    path = templ;
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string path;
+};
+
+std::size_t SpooledFiles(const std::string& dir) {
+  std::size_t n = 0;
+  if (!fs::exists(dir)) return 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    n += entry.path().extension() == ".report";
+  }
+  return n;
+}
+
+// A command that writes one sidecar metric and exits with `status`, after `sleep` seconds.
+std::vector<std::string> Command(int status, const std::string& sleep = "0") {
+  return {"/bin/sh", "-c",
+          "sleep " + sleep +
+              "; printf '# TYPE batch_rows gauge\\nbatch_rows 42\\n' > \"$PUSHRUN_METRICS_FILE\"; "
+              "exit " +
+              std::to_string(status)};
+}
+
+std::vector<std::string> Join(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.push_back("--");
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("pushrun (faults): gateway stopped during the run, report spooled, flush delivers it",
+          "[e2e][reliability][integration]") {
+  PushgatewayProcess gateway;
+  TempDir spool;
+  const std::vector<std::string> flags{"--gateway", gateway.url(), "--job",           "spooled",
+                                       "-g",        "shard=a/1",   "--spool-dir",     spool.path,
+                                       "--retries", "1",           "--push-deadline", "2s"};
+  ChildProcess run(Argv(Join(flags, Command(3, "1"))), Clean());
+  gateway.Stop();  // while the command runs
+  const ProcessResult result = run.Wait();
+  CHECK(result.status() == 3);  // the job's status, whatever happened to the push
+  CHECK_THAT(result.err, Catch::Contains("report spooled in " + spool.path));
+  CHECK(SpooledFiles(spool.path) == 1);
+
+  gateway.Start();
+  SECTION("pushrun flush delivers it, values intact, and empties the spool") {
+    const ProcessResult flush =
+        Pushrun({"flush", "--gateway", gateway.url(), "--spool-dir", spool.path});
+    CHECK(flush.status() == 0);
+    CHECK(Value(gateway, "pushrun_exit_code", "spooled", {"shard=\"a/1\""}) == 3.0);
+    CHECK(Value(gateway, "pushrun_success", "spooled", {"shard=\"a/1\""}) == 0.0);
+    CHECK(Value(gateway, "batch_rows", "spooled", {"shard=\"a/1\""}) == 42.0);
+    CHECK(SpooledFiles(spool.path) == 0);
+    CHECK(Pushrun({"flush", "--gateway", gateway.url(), "--spool-dir", spool.path}).status() == 0);
+  }
+  SECTION("the group's next run delivers it first, then its own report") {
+    const ProcessResult next = Pushrun(Join(flags, Command(0)));
+    CHECK(next.status() == 0);
+    CHECK(Value(gateway, "pushrun_exit_code", "spooled", {"shard=\"a/1\""}) == 0.0);
+    CHECK(Value(gateway, "pushrun_last_success_timestamp_seconds", "spooled", {"shard=\"a/1\""})
+              .has_value());
+    CHECK(SpooledFiles(spool.path) == 0);
+  }
+}
+
+TEST_CASE("pushrun (faults): while the gateway is down no last-success time is lost",
+          "[e2e][reliability][integration]") {
+  PushgatewayProcess gateway;
+  TempDir spool;
+  const std::vector<std::string> flags{"--gateway",   gateway.url(), "--job",           "outage",
+                                       "--spool-dir", spool.path,    "--push-deadline", "1s"};
+  gateway.Stop();
+  CHECK(Pushrun(Join(flags, Command(0))).status() == 0);  // success, spooled
+  CHECK(Pushrun(Join(flags, Command(2))).status() == 2);  // failure, merged over it
+  CHECK(SpooledFiles(spool.path) == 1);
+  gateway.Start();
+  CHECK(Pushrun(Join(flags, Command(4))).status() == 4);  // flushes, then pushes its own
+  CHECK(Value(gateway, "pushrun_exit_code", "outage") == 4.0);
+  // The success of the first run survived two failed runs and the outage.
+  const auto last_success = Value(gateway, "pushrun_last_success_timestamp_seconds", "outage");
+  REQUIRE(last_success.has_value());
+  CHECK(*last_success > 1.7e9);
+  CHECK(SpooledFiles(spool.path) == 0);
+}
+
+TEST_CASE("pushrun (faults): a gateway answering 503 a few times gets the report by retrying",
+          "[e2e][reliability][integration]") {
+  FaultServer server({ScriptedResponse::Status(503, "busy"), ScriptedResponse::Status(503),
+                      ScriptedResponse::Status(200)});
+  TempDir spool;
+  const ProcessResult result = Pushrun(Join(
+      {"--gateway", server.url(), "--job", "busy", "--retries", "3", "--spool-dir", spool.path},
+      Command(5)));
+  CHECK(result.status() == 5);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[2].body == requests[0].body);
+  CHECK_THAT(requests[2].body, Catch::Contains("pushrun_exit_code 5\n"));
+  CHECK(SpooledFiles(spool.path) == 0);
+}
+
+TEST_CASE("pushrun (faults): a gateway dying mid-request is retried, else the report is spooled",
+          "[e2e][reliability][integration]") {
+  TempDir spool;
+  const bool partial = GENERATE(false, true);
+  CAPTURE(partial);
+  SECTION("it comes back: the retry delivers") {
+    FaultServer server({ScriptedResponse::HangUp(partial), ScriptedResponse::Status(200)});
+    const ProcessResult result = Pushrun(Join(
+        {"--gateway", server.url(), "--job", "dies", "--retries", "2", "--spool-dir", spool.path},
+        Command(0)));
+    CHECK(result.status() == 0);
+    CHECK(server.request_count() == 2);
+    CHECK(SpooledFiles(spool.path) == 0);
+  }
+  SECTION("it stays dead: the exit status is kept and the report spooled") {
+    FaultServer server({ScriptedResponse::HangUp(partial)});
+    const ProcessResult result = Pushrun(Join(
+        {"--gateway", server.url(), "--job", "dies", "--retries", "2", "--spool-dir", spool.path},
+        Command(7)));
+    CHECK(result.status() == 7);
+    CHECK(server.request_count() == 3);
+    CHECK(SpooledFiles(spool.path) == 1);
+  }
+}
+
+TEST_CASE("pushrun (faults): a gateway that never answers cannot hold pushrun past the deadline",
+          "[e2e][reliability][integration]") {
+  FaultServer server({ScriptedResponse::NeverAnswer()});
+  TempDir spool;
+  // A spooled report of the group as well: flushing it and pushing share the one deadline.
+  {
+    FaultServer down({ScriptedResponse::Status(503)});
+    CHECK(Pushrun(Join({"--gateway", down.url(), "--job", "slow", "--spool-dir", spool.path},
+                       Command(1)))
+              .status() == 1);
+    REQUIRE(SpooledFiles(spool.path) == 1);
+  }
+  const std::vector<std::string> flags{"--gateway",       server.url(), "--job",     "slow",
+                                       "--spool-dir",     spool.path,   "--retries", "5",
+                                       "--push-deadline", "1500ms"};
+  SECTION("a normal end") {
+    const ProcessResult result = Pushrun(Join(flags, Command(6)));
+    CHECK(result.status() == 6);
+    CHECK(result.seconds < 6);  // generous bound around 1.5 s: the point is no hang
+    CHECK(SpooledFiles(spool.path) == 1);
+  }
+  SECTION("a run ended by SIGTERM") {
+    const std::string started =
+        spool.path + "/../" + fs::path(spool.path).filename().string() + ".started";
+    ChildProcess run(Argv(Join(flags, {"/bin/sh", "-c", "touch '" + started + "'; exec sleep 30"})),
+                     Clean());
+    REQUIRE(WaitUntil([&] { return fs::exists(started); }));
+    const auto start = std::chrono::steady_clock::now();
+    run.Signal(SIGTERM);
+    const ProcessResult result = run.Wait();
+    fs::remove(started);
+    CHECK(result.status() == 128 + SIGTERM);  // the command's death, reported by pushrun
+    CHECK_THAT(result.err, Catch::Contains("received SIGTERM"));
+    CHECK_THAT(result.err, Catch::Contains("report spooled"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(6));
+    CHECK(SpooledFiles(spool.path) == 1);
+  }
+}
+
+TEST_CASE("pushrun (faults): a held lock skips the run with 75 and records the skip",
+          "[e2e][reliability][integration]") {
+  PushgatewayProcess gateway;
+  TempDir dir;
+  const std::string lock = dir.path + "/run.lock";
+  const std::string marker = dir.path + "/ran";
+  const std::vector<std::string> flags{"--gateway", gateway.url(), "--job",
+                                       "locked",    "--lock",      lock};
+  ChildProcess first(Argv(Join(flags, {"/bin/sh", "-c", "touch " + dir.path + "/first; sleep 2"})),
+                     Clean());
+  REQUIRE(WaitUntil([&] { return fs::exists(dir.path + "/first"); }));
+
+  const ProcessResult second = Pushrun(Join(flags, {"/bin/touch", marker}));
+  CHECK(second.status() == 75);
+  CHECK_FALSE(fs::exists(marker));  // the command did not start
+  CHECK_THAT(second.err, Catch::Contains("another run holds " + lock));
+  CHECK(Value(gateway, "pushrun_skipped", "locked") == 1.0);
+  CHECK_FALSE(Value(gateway, "pushrun_exit_code", "locked").has_value());
+
+  CHECK(first.Wait().status() == 0);
+  CHECK(Value(gateway, "pushrun_skipped", "locked") == 0.0);  // the latest run did run
+  CHECK(Value(gateway, "pushrun_exit_code", "locked") == 0.0);
+  // Released: the next run goes ahead.
+  CHECK(Pushrun(Join(flags, {"/bin/touch", marker})).status() == 0);
+  CHECK(fs::exists(marker));
+}
+
+TEST_CASE("pushrun flush: corrupt and foreign files are reported and left, the rest delivered",
+          "[e2e][reliability][integration]") {
+  PushgatewayProcess gateway;
+  TempDir spool;
+  gateway.Stop();
+  CHECK(Pushrun(Join({"--gateway", gateway.url(), "--job", "kept", "--spool-dir", spool.path,
+                      "--push-deadline", "500ms"},
+                     Command(0)))
+            .status() == 0);
+  gateway.Start();
+  std::ofstream(spool.path + "/group-0123456789abcdef.report") << "# pushrun spool v1\n# meth";
+  std::ofstream(spool.path + "/README") << "not mine\n";
+  const ProcessResult flush =
+      Pushrun({"flush", "--gateway", gateway.url(), "--spool-dir", spool.path});
+  CHECK(flush.status() == 1);
+  CHECK_THAT(flush.err, Catch::Contains("group-0123456789abcdef.report"));
+  CHECK_THAT(flush.err, Catch::Contains("README: not a pushrun spool file"));
+  CHECK(Value(gateway, "pushrun_exit_code", "kept") == 0.0);
+  CHECK(fs::exists(spool.path + "/README"));
+  CHECK(fs::exists(spool.path + "/group-0123456789abcdef.report"));
+  CHECK(SpooledFiles(spool.path) == 1);  // only the corrupt one
+}
+
+#endif  // PUSHRUN_BINARY
