@@ -176,7 +176,6 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
     extra = ReadSidecarFile(sidecar->path(), RulesOf(settings));
     if (!extra.ok()) log.Error("sidecar refused: " + *extra.error);
   }
-  sidecar.reset();  // the private directory goes before the (possibly slow) push
 
   const int status = outcome.WrapperExitCode();
   std::vector<metrics::MetricFamily> families = BuildFinalReport(
@@ -186,6 +185,9 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   if (lock) families.push_back(SkippedFamily(settings.prefix, /*skipped=*/false));
   const bool delivered =
       DeliverFinalReport(settings, std::move(families), status == 0, delivery, push_deadline, log);
+  // The private directory goes after the push: its removal (unlink, rmdir, a journal commit on
+  // most disks) is not on the way to the gateway.
+  sidecar.reset();
   if (!delivered && settings.fail_on_push_error && status == 0) return kExitPushrunError;
   return status;
 }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "pushrun/metrics/parser.h"
 #include "pushrun/runner/bounded_read.h"
@@ -183,6 +184,26 @@ std::optional<std::string> CheckFamilies(const std::vector<MetricFamily>& famili
 
 std::string ErrnoText(int error) { return std::generic_category().message(error); }
 
+// Where the private directory goes: $TMPDIR when set; otherwise a tmpfs ($XDG_RUNTIME_DIR, then
+// /dev/shm), where creating and removing it costs no journal commit; /tmp last.
+std::vector<std::string> PrivateDirectoryBases() {
+  auto absolute = [](const char* name) -> std::string {
+    const char* value = std::getenv(name);
+    if (value == nullptr || value[0] != '/') return {};
+    std::string base = value;
+    while (base.size() > 1 && base.back() == '/') base.pop_back();
+    return base;
+  };
+  if (std::string tmpdir = absolute("TMPDIR"); !tmpdir.empty()) return {tmpdir};
+  std::vector<std::string> bases;
+  if (std::string runtime = absolute("XDG_RUNTIME_DIR"); !runtime.empty()) {
+    bases.push_back(runtime);
+  }
+  bases.push_back("/dev/shm");
+  bases.push_back("/tmp");
+  return bases;
+}
+
 }  // namespace
 
 SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
@@ -222,14 +243,16 @@ SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules
 }
 
 std::optional<SidecarFile> SidecarFile::CreatePrivate(std::string* error) {
-  std::string base = "/tmp";
-  if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir && tmpdir[0] == '/') base = tmpdir;
-  while (base.size() > 1 && base.back() == '/') base.pop_back();
-  std::string templ = base + "/pushrun.XXXXXX";
-  // mkdtemp creates the directory 0700: nobody else can replace the file inside it.
-  if (::mkdtemp(templ.data()) == nullptr) {
-    if (error) *error = "cannot create a private directory in " + base + ": " + ErrnoText(errno);
-    return std::nullopt;
+  const std::vector<std::string> bases = PrivateDirectoryBases();
+  std::string templ;
+  for (const std::string& base : bases) {
+    templ = base + "/pushrun.XXXXXX";
+    // mkdtemp creates the directory 0700: nobody else can replace the file inside it.
+    if (::mkdtemp(templ.data()) != nullptr) break;
+    if (&base == &bases.back()) {
+      if (error) *error = "cannot create a private directory in " + base + ": " + ErrnoText(errno);
+      return std::nullopt;
+    }
   }
   std::string path = templ + "/metrics.prom";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

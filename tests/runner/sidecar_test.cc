@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 namespace {
@@ -170,6 +171,65 @@ TEST_CASE("Sidecar: the private file is an empty 0600 file in a 0700 directory, 
     CHECK(std::filesystem::exists(directory));
   }
   CHECK_FALSE(std::filesystem::exists(directory));
+}
+
+// Sets an environment variable for one scope, restoring the old value (or its absence).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST_CASE("Sidecar: the private directory goes to $TMPDIR, else $XDG_RUNTIME_DIR, else a default",
+          "[runner][sidecar]") {
+  TempDir tmpdir;
+  TempDir runtime;
+  std::string error;
+  auto parent_of = [](const SidecarFile& sidecar) {
+    return std::filesystem::path(sidecar.directory()).parent_path().string();
+  };
+  SECTION("$TMPDIR wins") {
+    const ScopedEnv t("TMPDIR", tmpdir.path.c_str());
+    const ScopedEnv x("XDG_RUNTIME_DIR", runtime.path.c_str());
+    auto sidecar = SidecarFile::CreatePrivate(&error);
+    REQUIRE(sidecar.has_value());
+    CHECK(parent_of(*sidecar) == tmpdir.path);
+  }
+  SECTION("without $TMPDIR, $XDG_RUNTIME_DIR (a tmpfs on systemd hosts)") {
+    const ScopedEnv t("TMPDIR", nullptr);
+    const ScopedEnv x("XDG_RUNTIME_DIR", runtime.path.c_str());
+    auto sidecar = SidecarFile::CreatePrivate(&error);
+    REQUIRE(sidecar.has_value());
+    CHECK(parent_of(*sidecar) == runtime.path);
+  }
+  SECTION("an unusable $XDG_RUNTIME_DIR falls back to /dev/shm or /tmp") {
+    const ScopedEnv t("TMPDIR", nullptr);
+    const std::string missing = runtime.path + "/missing";
+    const ScopedEnv x("XDG_RUNTIME_DIR", missing.c_str());
+    auto sidecar = SidecarFile::CreatePrivate(&error);
+    REQUIRE(sidecar.has_value());
+    const std::string parent = parent_of(*sidecar);
+    CHECK((parent == "/dev/shm" || parent == "/tmp"));
+  }
 }
 
 TEST_CASE("Sidecar: a user-given path is neither created nor removed", "[runner][sidecar]") {

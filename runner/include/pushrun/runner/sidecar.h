@@ -40,8 +40,9 @@ SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
 SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules);
 
 // Where the command writes its sidecar. A private one is an empty 0600 file in a fresh 0700
-// directory (mkdtemp under $TMPDIR or /tmp), removed with everything in it by the destructor.
-// A user-given path (--sidecar) is neither created, truncated nor removed.
+// directory (mkdtemp under $TMPDIR, else $XDG_RUNTIME_DIR, /dev/shm or /tmp), removed with
+// everything in it by the destructor. A user-given path (--sidecar) is neither created, truncated
+// nor removed.
 class SidecarFile {
  public:
   // Returns nothing and sets `error` when the directory or file cannot be created.
