@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -136,6 +138,18 @@ void WriteReport(int fd, Stage stage, int error, int candidate) {
   }
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &default_action, nullptr);
+  }
+  // glibc's sigaction() refuses the two real-time signals it keeps for itself (32 and 33), so
+  // an ignore inherited from our own parent would survive into the command; the raw system
+  // call resets them as well. A default disposition needs neither flags nor a restorer.
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    std::uint64_t mask;
+  } kernel_default{SIG_DFL, 0, nullptr, 0};
+  for (int sig = 32; sig < SIGRTMIN; ++sig) {
+    syscall(SYS_rt_sigaction, sig, &kernel_default, nullptr, sizeof kernel_default.mask);
   }
   sigset_t empty;
   sigemptyset(&empty);
