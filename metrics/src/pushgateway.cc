@@ -298,14 +298,24 @@ std::string Pushgateway::UrlFor(const PushParams& params) const {
   return RedactUrl(base_url_ + GroupPath(params));
 }
 
-std::string Pushgateway::BodyFor(const PushParams& params) const {
+PushResult Pushgateway::Push(const PushParams& params, std::string_view extra_text) const {
+  return Send("PUT", params, extra_text);
+}
+PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra_text) const {
+  return Send("POST", params, extra_text);
+}
+
+std::string Pushgateway::BodyFor(const PushParams& params, std::string_view extra_text) const {
   std::vector<MetricFamily> families = registry_->Collect();
   ValidateFamilies(families, params);
   // Text 0.0.4 whatever the registry's own format: the gateway cannot read OpenMetrics.
-  return WriteText(families);
+  std::string body = WriteText(families);
+  body.append(extra_text);
+  return body;
 }
 
-PushResult Pushgateway::Send(std::string_view method, const PushParams& params) const {
+PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
+                             std::string_view extra_text) const {
   const std::string verb = Verb(method);
   std::string path;
   try {
@@ -324,7 +334,7 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params) 
 
   if (method != "DELETE") {
     try {
-      request.body = BodyFor(params);
+      request.body = BodyFor(params, extra_text);
     } catch (const PushError& e) {
       throw PushError(e.category(), verb + redacted + " failed: " + e.what(), 0, {}, redacted, 0);
     }

@@ -180,11 +180,18 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   const int status = outcome.WrapperExitCode();
   std::vector<metrics::MetricFamily> families = BuildFinalReport(
       outcome, ReportInput{.prefix = settings.prefix, .sidecar_valid = extra.ok()});
+  // To a gateway, the checked sidecar goes as the text it was: neither copied into the report's
+  // families nor serialized again, and its parsed form is freed before the push.
+  std::string sidecar_text;
+  if (!settings.gateway_url.empty() && !extra.text.empty()) {
+    sidecar_text = std::move(extra.text);
+    extra.families = {};
+  }
   families.insert(families.end(), std::make_move_iterator(extra.families.begin()),
                   std::make_move_iterator(extra.families.end()));
   if (lock) families.push_back(SkippedFamily(settings.prefix, /*skipped=*/false));
-  const bool delivered =
-      DeliverFinalReport(settings, std::move(families), status == 0, delivery, push_deadline, log);
+  const bool delivered = DeliverFinalReport(settings, std::move(families), status == 0, delivery,
+                                            push_deadline, log, sidecar_text);
   // The private directory goes after the push: its removal (unlink, rmdir, a journal commit on
   // most disks) is not on the way to the gateway.
   sidecar.reset();

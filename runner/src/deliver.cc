@@ -121,8 +121,8 @@ std::string_view KindPrefix(ReportKind kind) {
 // One request to the gateway. `refused`: the gateway answered and said no (a 4xx it will not
 // change its mind about).
 bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
-                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
-                   bool* unavailable, bool* refused) {
+                   std::string_view sidecar_text, ReportKind kind, bool success,
+                   const DeliveryIo& io, Logger& log, bool* unavailable, bool* refused) {
   const bool remove = kind == ReportKind::kFinal && success && settings.delete_on_success;
   // The "running" report is always a POST: a PUT would replace the group and drop the last
   // success time while the command runs.
@@ -135,13 +135,13 @@ bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> f
     url = target.gateway().UrlFor(target.params());
     if (io.dry_run) {
       PrintDryRun(io.dry_run_out, method, url,
-                  remove ? std::string() : target.gateway().BodyFor(target.params()));
+                  remove ? std::string() : target.gateway().BodyFor(target.params(), sidecar_text));
       return true;
     }
     log.Info(method + " " + url);
     metrics::PushResult result = remove ? target.gateway().Delete(target.params())
-                                 : put  ? target.gateway().Push(target.params())
-                                        : target.gateway().PushAdd(target.params());
+                                 : put  ? target.gateway().Push(target.params(), sidecar_text)
+                                        : target.gateway().PushAdd(target.params(), sidecar_text);
     log.Info(method + " " + url + ": HTTP " + std::to_string(result.status));
     return true;
   } catch (const metrics::PushError& error) {
@@ -155,16 +155,17 @@ bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> f
   return false;
 }
 
-// The report without the sidecar's families (the only ones not named "<prefix>_*"), with
-// "<prefix>_sidecar_valid" set to 0; nullopt when there are none.
+// The report without the sidecar's families (the only ones not named "<prefix>_*") and text,
+// with "<prefix>_sidecar_valid" set to 0; nullopt when there are none.
 std::optional<std::vector<MetricFamily>> WithoutSidecar(const std::vector<MetricFamily>& families,
+                                                        std::string_view sidecar_text,
                                                         const std::string& prefix) {
   const std::string own = prefix + "_";
   std::vector<MetricFamily> core;
   for (const MetricFamily& family : families) {
     if (family.name.compare(0, own.size(), own) == 0) core.push_back(family);
   }
-  if (core.size() == families.size()) return std::nullopt;
+  if (core.size() == families.size() && sidecar_text.empty()) return std::nullopt;
   for (MetricFamily& family : core) {
     if (family.name == own + "sidecar_valid") {
       for (metrics::Sample& sample : family.samples) sample.value = 0;
@@ -174,21 +175,25 @@ std::optional<std::vector<MetricFamily>> WithoutSidecar(const std::vector<Metric
 }
 
 bool DeliverToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
-                      ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
-                      bool* unavailable) {
+                      std::string_view sidecar_text, ReportKind kind, bool success,
+                      const DeliveryIo& io, Logger& log, bool* unavailable) {
   // The gateway can refuse sidecar metrics the strict check cannot foresee (a TYPE or series
   // clashing with another group). The core report must still arrive: once more without the
   // sidecar, marked invalid. A refusal comes back at once, so this fits the deadline.
   std::optional<std::vector<MetricFamily>> core;
-  if (kind == ReportKind::kFinal && !io.dry_run) core = WithoutSidecar(families, settings.prefix);
+  if (kind == ReportKind::kFinal && !io.dry_run) {
+    core = WithoutSidecar(families, sidecar_text, settings.prefix);
+  }
   bool refused = false;
-  if (PushToGateway(settings, std::move(families), kind, success, io, log, unavailable, &refused)) {
+  if (PushToGateway(settings, std::move(families), sidecar_text, kind, success, io, log,
+                    unavailable, &refused)) {
     return true;
   }
   if (!refused || !core) return false;
   log.Warning("pushing the report again without the sidecar's metrics (" + settings.prefix +
               "_sidecar_valid 0)");
-  return PushToGateway(settings, std::move(*core), kind, success, io, log, unavailable, &refused);
+  return PushToGateway(settings, std::move(*core), {}, kind, success, io, log, unavailable,
+                       &refused);
 }
 
 bool DeliverToTextfile(const config::Settings& settings, std::vector<MetricFamily> families,
@@ -258,10 +263,11 @@ std::vector<MetricFamily> MergeFamilies(std::string_view existing, std::vector<M
 
 bool DeliverReport(const config::Settings& settings, std::vector<MetricFamily> families,
                    ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
-                   bool* unavailable) {
+                   bool* unavailable, std::string_view sidecar_text) {
   if (unavailable != nullptr) *unavailable = false;
   if (!settings.gateway_url.empty()) {
-    return DeliverToGateway(settings, std::move(families), kind, success, io, log, unavailable);
+    return DeliverToGateway(settings, std::move(families), sidecar_text, kind, success, io, log,
+                            unavailable);
   }
   if (!settings.textfile_dir.empty()) {
     return DeliverToTextfile(settings, std::move(families), kind, success, io, log);

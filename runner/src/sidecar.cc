@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -184,6 +185,27 @@ std::optional<std::string> CheckFamilies(const std::vector<MetricFamily>& famili
 
 std::string ErrnoText(int error) { return std::generic_category().message(error); }
 
+// Whether the checked text says nothing beyond `families`: every family named by a HELP or
+// TYPE line has samples (the parser leaves the others out, and as is they would reach the
+// gateway). A comment that merely looks like one gives a name outside `families`: a false
+// "no", which only costs the serialization.
+bool SendableAsIs(std::string_view text, const std::vector<MetricFamily>& families) {
+  std::unordered_set<std::string_view> names;
+  for (const MetricFamily& family : families) names.insert(family.name);
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = TrimLeft(text.substr(0, end));
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    if (line.empty() || line.front() != '#') continue;
+    line = TrimLeft(line.substr(1));
+    if (line.substr(0, 4) != "HELP" && line.substr(0, 4) != "TYPE") continue;
+    line = TrimLeft(line.substr(4));
+    const std::string_view name = line.substr(0, line.find_first_of(" \t"));
+    if (names.count(name) == 0) return false;
+  }
+  return true;
+}
+
 // Where the private directory goes: $TMPDIR when set; otherwise a tmpfs ($XDG_RUNTIME_DIR, then
 // /dev/shm), where creating and removing it costs no journal commit; /tmp last.
 std::vector<std::string> PrivateDirectoryBases() {
@@ -239,7 +261,11 @@ SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules
     result.error = std::move(error);
     return result;
   }
-  return CheckSidecarText(text, path, rules);
+  result = CheckSidecarText(text, path, rules);
+  if (result.ok() && !result.families.empty() && SendableAsIs(text, result.families)) {
+    result.text = std::move(text);
+  }
+  return result;
 }
 
 std::optional<SidecarFile> SidecarFile::CreatePrivate(std::string* error) {

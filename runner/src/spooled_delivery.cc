@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "pushrun/metrics/collectable.h"
@@ -44,11 +45,13 @@ std::string GroupName(const metrics::PushParams& params) {
 
 // Stores the report this run could not deliver. Returns whether it is in the spool.
 bool StoreInSpool(const config::Settings& settings,
-                  const std::vector<metrics::MetricFamily>& families, Logger& log) {
+                  const std::vector<metrics::MetricFamily>& families, std::string_view sidecar_text,
+                  Logger& log) {
   SpooledReport report;
   report.method = settings.method == config::PushMethod::kPut ? "PUT" : "POST";
   report.params = ParamsOf(settings);
   report.body = metrics::WriteText(families);
+  report.body += sidecar_text;
   const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
   if (std::string error = spool.Store(report); !error.empty()) {
     log.Error("the report is lost: cannot spool it: " + error);
@@ -100,10 +103,11 @@ std::string SendSpooledReport(const config::Settings& settings, const SpooledRep
 
 bool DeliverFinalReport(const config::Settings& settings,
                         std::vector<metrics::MetricFamily> families, bool success,
-                        const DeliveryIo& io, const PushDeadline& deadline, Logger& log) {
+                        const DeliveryIo& io, const PushDeadline& deadline, Logger& log,
+                        std::string_view sidecar_text) {
   if (settings.spool_dir.empty() || settings.gateway_url.empty() || io.dry_run) {
     return DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success,
-                         io, log);
+                         io, log, nullptr, sidecar_text);
   }
   const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
   const metrics::PushParams params = ParamsOf(settings);
@@ -128,21 +132,21 @@ bool DeliverFinalReport(const config::Settings& settings,
   if (spooled_waiting && !remove) {
     // The gateway did not take the older report: this one joins it in the spool (merged), so
     // the two arrive in order.
-    StoreInSpool(settings, families, log);
+    StoreInSpool(settings, families, sidecar_text, log);
     return false;
   }
   std::vector<metrics::MetricFamily> kept;
   if (!remove) kept = families;
   bool unavailable = false;
   if (DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success, io,
-                    log, &unavailable)) {
+                    log, &unavailable, sidecar_text)) {
     return true;
   }
   if (remove) {
     log.Warning("the delete (--delete-on-success) is not spooled; the group stays on the gateway");
     return false;
   }
-  if (unavailable) StoreInSpool(settings, kept, log);
+  if (unavailable) StoreInSpool(settings, kept, sidecar_text, log);
   return false;
 }
 

@@ -195,6 +195,23 @@ TEST_CASE("Pushgateway: the body is text 0.0.4 even when the registry exposes Op
   CHECK(body.find("# EOF") == std::string::npos);
 }
 
+TEST_CASE("Pushgateway: extra text is sent as is after the registry's families",
+          "[metrics][push]") {
+  Fixture f;
+  const std::string extra = "# TYPE rows gauge\nrows{table=\"a\"} 42\n";
+  const PushParams params{.job_name = "j"};
+  f.gateway->Push(params, extra);
+  f.gateway->PushAdd(params, extra);
+  const auto requests = f.transport->requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].method == "PUT");
+  CHECK(requests[1].method == "POST");
+  for (const auto& request : requests) {
+    CHECK(request.body == WriteText(f.registry.Collect()) + extra);
+  }
+  CHECK(f.gateway->BodyFor(params, extra) == requests[0].body);
+}
+
 TEST_CASE("Pushgateway: any 2xx is success and returns the status and body", "[metrics][push]") {
   auto status = GENERATE(200, 201, 202, 204);
   Fixture f({Step{.status = status, .body = "fine"}});

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/transport.h"
 #include "pushrun/runner/report.h"
 
@@ -137,6 +138,31 @@ TEST_CASE("Deliver: a rejected push is logged with the gateway's answer and retu
   CHECK_FALSE(DeliverReport(settings, Report(0), ReportKind::kFinal, true, {}, log));
   CHECK_THAT(err.str(), Catch::StartsWith("pushrun: error: POST http://127.0.0.1:9091/"));
   CHECK_THAT(err.str(), Catch::Contains("nope"));
+}
+
+TEST_CASE("Deliver: a sidecar's text follows the report as is; refused, it is left out next time",
+          "[runner][deliver]") {
+  const std::string sidecar = "# TYPE rows gauge\nrows 42\n";
+  SECTION("accepted") {
+    auto transport = std::make_shared<FakeTransport>(200);
+    std::ostringstream err;
+    Logger log(err);
+    CHECK(DeliverReport(GatewaySettings(transport), Report(0), ReportKind::kFinal, true, {}, log,
+                        nullptr, sidecar));
+    REQUIRE(transport->requests.size() == 1);
+    CHECK(transport->requests[0].body == pushrun::metrics::WriteText(Report(0)) + sidecar);
+  }
+  SECTION("refused") {
+    auto transport = std::make_shared<FakeTransport>(400);
+    std::ostringstream err;
+    Logger log(err);
+    CHECK_FALSE(DeliverReport(GatewaySettings(transport), Report(0), ReportKind::kFinal, true, {},
+                              log, nullptr, sidecar));
+    REQUIRE(transport->requests.size() == 2);
+    CHECK_THAT(transport->requests[0].body, Catch::EndsWith(sidecar));
+    CHECK(transport->requests[1].body == pushrun::metrics::WriteText(Report(0)));
+    CHECK_THAT(err.str(), Catch::Contains("without the sidecar"));
+  }
 }
 
 TEST_CASE("Deliver: a dry run prints method, URL and body and sends nothing", "[runner][deliver]") {

@@ -149,6 +149,29 @@ TEST_CASE("Sidecar: files are read bounded, never through symlinks or from FIFOs
   SECTION("a directory is refused") { CHECK_FALSE(ReadSidecarFile(dir.path, Rules()).ok()); }
 }
 
+TEST_CASE("Sidecar: a checked file's bytes are kept to be sent as they are", "[runner][sidecar]") {
+  TempDir dir;
+  SECTION("valid: the text as read") {
+    const std::string text =
+        "# HELP rows Rows.\n# TYPE rows gauge\nrows{t=\"a\"} 1\n# a note\nb 2\n";
+    const auto result = ReadSidecarFile(dir.File("m.prom", text), Rules());
+    REQUIRE(result.ok());
+    CHECK(result.text == text);
+    CHECK(result.families.size() == 2);
+  }
+  SECTION("HELP or TYPE of a family without samples: not as is (the families leave it out)") {
+    const auto result =
+        ReadSidecarFile(dir.File("m.prom", "# TYPE unused counter\nrows 1\n"), Rules());
+    REQUIRE(result.ok());
+    CHECK(result.text.empty());
+    CHECK(result.families.size() == 1);
+  }
+  SECTION("refused or empty: no text") {
+    CHECK(ReadSidecarFile(dir.File("bad.prom", "rows{job=\"x\"} 1\n"), Rules()).text.empty());
+    CHECK(ReadSidecarFile(dir.File("empty.prom", ""), Rules()).text.empty());
+  }
+}
+
 TEST_CASE("Sidecar: the private file is an empty 0600 file in a 0700 directory, removed after",
           "[runner][sidecar]") {
   std::string error;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "pushrun/metrics/registry.h"
 #include "pushrun/metrics/transport.h"
@@ -61,9 +62,9 @@ class PushError : public std::runtime_error {
   PushError(ErrorCategory category, std::string message, int status = 0, std::string body = {},
             std::string url = {}, int attempts = 0);
   ErrorCategory category() const { return category_; }
-  int status() const { return status_; }               // 0 unless kHttp
-  const std::string& body() const { return body_; }    // the gateway's response text
-  const std::string& url() const { return url_; }      // credentials redacted
+  int status() const { return status_; }             // 0 unless kHttp
+  const std::string& body() const { return body_; }  // the gateway's response text
+  const std::string& url() const { return url_; }    // credentials redacted
   int attempts() const { return attempts_; }
 
  private:
@@ -95,13 +96,21 @@ class Pushgateway {
   std::future<PushResult> PushAddAsync(PushParams params) const;
   std::future<PushResult> DeleteAsync(PushParams params) const;
 
+  // Push/PushAdd with `extra_text` (text 0.0.4, ending in a newline) sent as is after the
+  // registry's families: exposition the caller has checked itself, such as a validated file,
+  // which then needs neither parsing into families nor serializing again. It must not repeat
+  // the registry's families; only the registry's part is validated against `params`.
+  PushResult Push(const PushParams& params, std::string_view extra_text) const;
+  PushResult PushAdd(const PushParams& params, std::string_view extra_text) const;
+
   // The full URL a call with these params would use, credentials redacted.
   std::string UrlFor(const PushParams& params) const;
   // The body Push/PushAdd would send (text 0.0.4), after validation against `params`.
-  std::string BodyFor(const PushParams& params) const;
+  std::string BodyFor(const PushParams& params, std::string_view extra_text = {}) const;
 
  private:
-  PushResult Send(std::string_view method, const PushParams& params) const;
+  PushResult Send(std::string_view method, const PushParams& params,
+                  std::string_view extra_text = {}) const;
 
   std::string base_url_;
   PushOptions options_;

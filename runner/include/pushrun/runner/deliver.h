@@ -8,6 +8,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pushrun/config/settings.h"
@@ -35,9 +36,11 @@ enum class ReportKind {
 // report. Returns whether it was delivered (a dry run counts as delivered). When it was not
 // and `unavailable` is given, it says whether the gateway could not take it for now (transport
 // error, or 408/429/5xx after the retries: worth spooling) rather than refused it.
+// `sidecar_text`, for a gateway only: a checked sidecar's text (SidecarResult::text), sent as
+// is after `families`; a refused push is repeated without it, as without sidecar families.
 bool DeliverReport(const config::Settings& settings, std::vector<metrics::MetricFamily> families,
                    ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
-                   bool* unavailable = nullptr);
+                   bool* unavailable = nullptr, std::string_view sidecar_text = {});
 
 // `pushrun delete`: DELETE the group (or remove its textfile). Returns whether it worked.
 bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger& log);

@@ -27,6 +27,10 @@ struct SidecarRules {
 struct SidecarResult {
   std::vector<metrics::MetricFamily> families;  // empty when refused
   std::optional<std::string> error;             // "file:line:col: message" or "file: message"
+  // ReadSidecarFile only: the file's checked bytes (the parser wants a final newline) when they can
+  // go to the Pushgateway as they are, so they need not be serialized again; "" otherwise (refused,
+  // empty, or HELP/TYPE lines of families without samples, which the families leave out).
+  std::string text;
   bool ok() const { return !error.has_value(); }
 };
 

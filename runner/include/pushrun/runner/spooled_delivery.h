@@ -5,6 +5,7 @@
 // `pushrun flush` or the group's next run. Also the `flush` verb itself.
 
 #include <chrono>
+#include <string_view>
 #include <vector>
 
 #include "pushrun/config/settings.h"
@@ -37,10 +38,12 @@ std::string LastSuccessFamily(const config::Settings& settings);
 // Delivers the final report of a run. With a gateway and a spool directory (and not a dry run):
 // first the group's spooled report, then this one; if the gateway cannot take this one (or the
 // spooled one, which must not arrive after it), this one is stored in the spool, merged, and
-// a warning says so. Returns whether this report reached its destination now.
+// a warning says so. Returns whether this report reached its destination now. `sidecar_text`
+// as in DeliverReport.
 bool DeliverFinalReport(const config::Settings& settings,
                         std::vector<metrics::MetricFamily> families, bool success,
-                        const DeliveryIo& io, const PushDeadline& deadline, Logger& log);
+                        const DeliveryIo& io, const PushDeadline& deadline, Logger& log,
+                        std::string_view sidecar_text = {});
 
 // Sends one spooled report as it was stored (its method, group and body) with the client
 // options of `settings`. "" on success, otherwise the error; `unavailable` as in DeliverReport.
