@@ -416,10 +416,15 @@ class Parser {
         return result;
       }
     }
+    if (current_ != kNoFamily && states_[current_].sample_line != 0 &&
+        !FinishFamily(current_, p_)) {
+      result.error = std::move(error_);
+      return result;
+    }
     // Families declared by HELP or TYPE but without samples are dropped, as in expfmt.
     result.families.reserve(families_.size());
-    for (MetricFamily& family : families_) {
-      if (!family.samples.empty()) result.families.push_back(std::move(family));
+    for (std::size_t f = 0; f < families_.size(); ++f) {
+      if (states_[f].sample_line != 0) result.families.push_back(std::move(families_[f]));
     }
     return result;
   }
@@ -718,6 +723,7 @@ class Parser {
     }
     if (current_ != kNoFamily && states_[current_].sample_line != 0) {
       states_[current_].closed = true;
+      if (!FinishFamily(current_, at)) return false;
     }
     const FamilyState& state = states_[f];
     if (state.closed) {
@@ -728,6 +734,17 @@ class Parser {
     }
     current_ = f;
     states_[f].last_line = line_;
+    return true;
+  }
+
+  // A family's samples are complete (its lines are contiguous): the caller may look at it,
+  // and without keep_samples its samples are freed.
+  bool FinishFamily(std::uint32_t f, const char* at) {
+    MetricFamily& family = families_[f];
+    if (options_.on_family && !options_.on_family(family)) {
+      return Fail(at, "the samples of " + Quote(family.name) + " were refused by the caller");
+    }
+    if (!options_.keep_samples) std::vector<Sample>().swap(family.samples);
     return true;
   }
 

@@ -173,7 +173,10 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
 
   SidecarResult extra;
   if (sidecar && outcome.spawn_failure == SpawnFailure::kNone) {
-    extra = ReadSidecarFile(sidecar->path(), RulesOf(settings));
+    SidecarRules rules = RulesOf(settings);
+    // To a gateway the checked text is sent, so its samples need not be kept.
+    rules.validate_only = !settings.gateway_url.empty();
+    extra = ReadSidecarFile(sidecar->path(), rules);
     if (!extra.ok()) log.Error("sidecar refused: " + *extra.error);
   }
 

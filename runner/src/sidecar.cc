@@ -133,51 +133,51 @@ class Locator {
   std::vector<Line> lines_;
 };
 
-std::optional<std::string> CheckFamilies(const std::vector<MetricFamily>& families,
-                                         std::string_view text, std::string_view source,
-                                         const SidecarRules& rules) {
-  const Locator locator(text);
+// Checks one parsed family against the rules; `series` counts across families. The text is
+// only searched (to locate the refusal) once something is wrong.
+std::optional<std::string> CheckFamily(const MetricFamily& family, std::string_view text,
+                                       std::string_view source, const SidecarRules& rules,
+                                       std::size_t* series) {
   auto at_sample = [&](const Sample& sample, auto column_of, std::string_view message) {
+    const Locator locator(text);
     if (const Line* line = locator.FindSample(sample)) {
       return Located(source, line->number, column_of(*line), message);
     }
     return std::string(source) + ": " + std::string(message);
   };
 
-  std::size_t series = 0;
-  for (const MetricFamily& family : families) {
-    if (IsReservedName(family.name, rules.prefix)) {
-      const std::string message = "metric name \"" + family.name +
-                                  "\" is reserved (pushrun's own \"" + rules.prefix +
-                                  "_*\" metrics and the Pushgateway's push_*_seconds)";
-      const auto [line, column] = locator.FindFamily(family);
-      if (line) return Located(source, line->number, column, message);
-      return std::string(source) + ": " + message;
+  if (IsReservedName(family.name, rules.prefix)) {
+    const std::string message = "metric name \"" + family.name +
+                                "\" is reserved (pushrun's own \"" + rules.prefix +
+                                "_*\" metrics and the Pushgateway's push_*_seconds)";
+    const Locator locator(text);
+    const auto [line, column] = locator.FindFamily(family);
+    if (line) return Located(source, line->number, column, message);
+    return std::string(source) + ": " + message;
+  }
+  for (const Sample& sample : family.samples) {
+    if (++*series > rules.max_series) {
+      return at_sample(sample, &Locator::NameColumn,
+                       "too many series (limit " + std::to_string(rules.max_series) + ")");
     }
-    for (const Sample& sample : family.samples) {
-      if (++series > rules.max_series) {
-        return at_sample(sample, &Locator::NameColumn,
-                         "too many series (limit " + std::to_string(rules.max_series) + ")");
+    if (IsReservedName(sample.name, rules.prefix)) {
+      return at_sample(sample, &Locator::NameColumn,
+                       "metric name \"" + sample.name + "\" is reserved (pushrun's own \"" +
+                           rules.prefix + "_*\" metrics and the Pushgateway's push_*_seconds)");
+    }
+    if (sample.timestamp_ms) {
+      return at_sample(sample, &Locator::LastTokenColumn,
+                       "timestamps are not allowed (the Pushgateway refuses them)");
+    }
+    for (const metrics::Label& label : sample.labels) {
+      if (std::find(rules.reserved_labels.begin(), rules.reserved_labels.end(), label.name) ==
+          rules.reserved_labels.end()) {
+        continue;
       }
-      if (IsReservedName(sample.name, rules.prefix)) {
-        return at_sample(sample, &Locator::NameColumn,
-                         "metric name \"" + sample.name + "\" is reserved (pushrun's own \"" +
-                             rules.prefix + "_*\" metrics and the Pushgateway's push_*_seconds)");
-      }
-      if (sample.timestamp_ms) {
-        return at_sample(sample, &Locator::LastTokenColumn,
-                         "timestamps are not allowed (the Pushgateway refuses them)");
-      }
-      for (const metrics::Label& label : sample.labels) {
-        if (std::find(rules.reserved_labels.begin(), rules.reserved_labels.end(), label.name) ==
-            rules.reserved_labels.end()) {
-          continue;
-        }
-        return at_sample(
-            sample, [&](const Line& line) { return Locator::LabelColumn(line, label.name); },
-            "label \"" + label.name +
-                "\" is reserved (the job and grouping labels come from pushrun's command line)");
-      }
+      return at_sample(
+          sample, [&](const Line& line) { return Locator::LabelColumn(line, label.name); },
+          "label \"" + label.name +
+              "\" is reserved (the job and grouping labels come from pushrun's command line)");
     }
   }
   return std::nullopt;
@@ -236,14 +236,22 @@ SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
                    std::to_string(rules.max_bytes) + " bytes)";
     return result;
   }
-  metrics::ParseResult parsed = metrics::ParseText(
-      text, metrics::ParseOptions{.max_bytes = rules.max_bytes, .max_series = rules.max_series});
-  if (!parsed.ok()) {
-    result.error = parsed.error->Format(source);
+  // Each family is checked as soon as it is parsed; validate_only then frees its samples.
+  std::size_t series = 0;
+  std::optional<std::string> refusal;
+  metrics::ParseOptions options{.max_bytes = rules.max_bytes, .max_series = rules.max_series};
+  options.on_family = [&](const MetricFamily& family) {
+    refusal = CheckFamily(family, text, source, rules, &series);
+    return !refusal;
+  };
+  options.keep_samples = !rules.validate_only;
+  metrics::ParseResult parsed = metrics::ParseText(text, options);
+  if (refusal) {
+    result.error = std::move(refusal);
     return result;
   }
-  if (auto error = CheckFamilies(parsed.families, text, source, rules)) {
-    result.error = std::move(error);
+  if (!parsed.ok()) {
+    result.error = parsed.error->Format(source);
     return result;
   }
   result.families = std::move(parsed.families);
@@ -262,8 +270,14 @@ SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules
     return result;
   }
   result = CheckSidecarText(text, path, rules);
-  if (result.ok() && !result.families.empty() && SendableAsIs(text, result.families)) {
+  if (!result.ok() || result.families.empty()) return result;
+  if (SendableAsIs(text, result.families)) {
     result.text = std::move(text);
+  } else if (rules.validate_only) {
+    // Rare: the text cannot go as is, so its families are needed after all.
+    SidecarRules keeping = rules;
+    keeping.validate_only = false;
+    result = CheckSidecarText(text, path, keeping);
   }
   return result;
 }

@@ -461,3 +461,46 @@ TEST_CASE("Parser: long lines and many labels are handled in one pass", "[metric
     CHECK(ParseOk(text).families.at(0).samples.size() == 50'000);
   }
 }
+
+TEST_CASE("Parser: on_family sees each complete family in order; false stops the parse",
+          "[metrics][parser]") {
+  const std::string text =
+      "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n"
+      "# TYPE declared_only gauge\na 1\na{x=\"y\"} 2\nb 3\n";
+  std::vector<std::pair<std::string, std::size_t>> seen;
+  ParseOptions options;
+  options.on_family = [&](const MetricFamily& family) {
+    seen.emplace_back(family.name, family.samples.size());
+    return true;
+  };
+  SECTION("all families, each with all of its samples") {
+    const ParseResult result = ParseText(text, options);
+    REQUIRE(result.ok());
+    CHECK(seen == std::vector<std::pair<std::string, std::size_t>>{{"h", 4}, {"a", 2}, {"b", 1}});
+    CHECK(result.families.size() == 3);
+    CHECK(result.families[0].samples.size() == 4);
+  }
+  SECTION("keep_samples = false: names, help and types come back without samples") {
+    options.keep_samples = false;
+    const ParseResult result = ParseText(text, options);
+    REQUIRE(result.ok());
+    CHECK(seen.size() == 3);
+    REQUIRE(result.families.size() == 3);
+    CHECK(result.families[0].name == "h");
+    CHECK(result.families[0].type == MetricType::kHistogram);
+    for (const MetricFamily& family : result.families) CHECK(family.samples.empty());
+  }
+  SECTION("keep_samples = false still finds repeated series and non-contiguous families") {
+    options.keep_samples = false;
+    CHECK_FALSE(ParseText("a{x=\"1\"} 1\na{x=\"1\"} 2\n", options).ok());
+    CHECK_FALSE(ParseText("a 1\nb 1\na{x=\"1\"} 2\n", options).ok());
+  }
+  SECTION("false refuses the input where the next family starts") {
+    options.on_family = [&](const MetricFamily& family) { return family.name != "a"; };
+    const ParseResult result = ParseText(text, options);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.families.empty());
+    CHECK(result.error->line == 9);
+    CHECK_THAT(result.error->message, Catch::Contains("\"a\""));
+  }
+}

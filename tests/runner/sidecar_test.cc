@@ -172,6 +172,33 @@ TEST_CASE("Sidecar: a checked file's bytes are kept to be sent as they are", "[r
   }
 }
 
+TEST_CASE("Sidecar: validate_only checks everything but keeps no samples", "[runner][sidecar]") {
+  TempDir dir;
+  SidecarRules rules = Rules();
+  rules.validate_only = true;
+  SECTION("the text is kept, the families have no samples") {
+    const auto result = ReadSidecarFile(dir.File("m.prom", "rows 1\nbytes_total 2\n"), rules);
+    REQUIRE(result.ok());
+    CHECK(result.text == "rows 1\nbytes_total 2\n");
+    REQUIRE(result.families.size() == 2);
+    CHECK(result.families[0].samples.empty());
+  }
+  SECTION("refusals are the same, at the same place") {
+    const auto result = ReadSidecarFile(dir.File("m.prom", "ok 1\nrows{env=\"prod\"} 1\n"), rules);
+    REQUIRE_FALSE(result.ok());
+    CHECK_THAT(*result.error, Catch::EndsWith("m.prom:2:6: label \"env\" is reserved (the job and "
+                                              "grouping labels come from pushrun's command line)"));
+  }
+  SECTION("text that cannot go as is comes back as families with their samples") {
+    const auto result =
+        ReadSidecarFile(dir.File("m.prom", "# TYPE unused counter\nrows 1\n"), rules);
+    REQUIRE(result.ok());
+    CHECK(result.text.empty());
+    REQUIRE(result.families.size() == 1);
+    CHECK(result.families[0].samples.size() == 1);
+  }
+}
+
 TEST_CASE("Sidecar: the private file is an empty 0600 file in a 0700 directory, removed after",
           "[runner][sidecar]") {
   std::string error;

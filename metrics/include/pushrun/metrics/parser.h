@@ -4,6 +4,7 @@
 // families or one error with a 1-based line and column.
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,14 @@ namespace pushrun::metrics {
 struct ParseOptions {
   std::size_t max_bytes = 16 * 1024 * 1024;
   std::size_t max_series = 200'000;
+  // Called with each family once all of its samples are parsed (families are contiguous), in
+  // order; returning false stops the parse with an error at that point (the caller keeps its
+  // own reason). Lets a caller check families while they are small and in cache.
+  std::function<bool(const MetricFamily&)> on_family{};
+  // false: each family's samples are freed after on_family has seen them, and the families
+  // come back with name, help and type only. For callers that only validate, so memory stays
+  // that of the largest family instead of growing with the whole input.
+  bool keep_samples = true;
 };
 
 struct ParseError {

@@ -22,6 +22,10 @@ struct SidecarRules {
   std::vector<std::string> reserved_labels;  // "job" and the grouping label names
   std::size_t max_bytes = 16 * 1024 * 1024;
   std::size_t max_series = 100'000;
+  // Check only: the families come back without samples, unless ReadSidecarFile cannot set
+  // SidecarResult::text (then it parses again with them). For a report that goes to a gateway,
+  // which sends the text; memory then stays that of the largest family, not the whole file.
+  bool validate_only = false;
 };
 
 struct SidecarResult {
