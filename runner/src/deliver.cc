@@ -32,17 +32,6 @@ metrics::PushParams ParamsOf(const config::Settings& settings) {
   return metrics::PushParams{.job_name = settings.job, .groupings = settings.grouping};
 }
 
-std::string Describe(const metrics::PushError& error) {
-  std::string text = error.what();
-  if (error.category() == metrics::ErrorCategory::kHttp && !error.body().empty()) {
-    std::string body = error.body();
-    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-    if (text.find(body) == std::string::npos) text += " (gateway said: " + body + ")";
-  }
-  if (error.attempts() > 1) text += " after " + std::to_string(error.attempts()) + " attempts";
-  return text;
-}
-
 std::vector<MetricFamily> Labeled(std::vector<MetricFamily> families, const std::string& job,
                                   const std::map<std::string, std::string>& grouping) {
   metrics::Labels extra{{"job", job}};
@@ -97,15 +86,6 @@ class GatewayTarget {
   metrics::PushParams params_;
 };
 
-// Whether a failed push might succeed later: the gateway was unreachable or answered with a
-// status the client retries. Other 4xx are refusals that no retry changes.
-bool IsUnavailable(const metrics::PushError& error) {
-  if (error.category() == metrics::ErrorCategory::kTransport) return true;
-  if (error.category() != metrics::ErrorCategory::kHttp) return false;
-  const int status = error.status();
-  return status == 408 || status == 429 || status >= 500;
-}
-
 std::string_view KindPrefix(ReportKind kind) {
   switch (kind) {
     case ReportKind::kStart:
@@ -145,10 +125,10 @@ bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> f
     log.Info(method + " " + url + ": HTTP " + std::to_string(result.status));
     return true;
   } catch (const metrics::PushError& error) {
-    if (unavailable != nullptr) *unavailable = IsUnavailable(error);
-    *refused = error.category() == metrics::ErrorCategory::kHttp && !IsUnavailable(error);
+    if (unavailable != nullptr) *unavailable = IsGatewayUnavailable(error);
+    *refused = error.category() == metrics::ErrorCategory::kHttp && !IsGatewayUnavailable(error);
     // The client's message already names the action and the (redacted) URL.
-    log.Error(std::string(KindPrefix(kind)) + Describe(error));
+    log.Error(std::string(KindPrefix(kind)) + DescribePushError(error));
   } catch (const std::invalid_argument& error) {
     log.Error("cannot push to " + url + ": " + error.what());
   }
@@ -292,6 +272,23 @@ bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger&
   config::Settings deleting = settings;
   deleting.delete_on_success = true;
   return DeliverReport(deleting, {}, ReportKind::kFinal, /*success=*/true, io, log);
+}
+
+bool IsGatewayUnavailable(const metrics::PushError& error) {
+  if (error.category() == metrics::ErrorCategory::kTransport) return true;
+  if (error.category() != metrics::ErrorCategory::kHttp) return false;
+  const int status = error.status();
+  return status == 408 || status == 429 || status >= 500;
+}
+
+std::string DescribePushError(const metrics::PushError& error) {
+  std::string text = error.what();
+  if (error.category() == metrics::ErrorCategory::kHttp && !error.body().empty()) {
+    std::string body = error.body();
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    if (text.find(body) == std::string::npos) text += " (gateway said: " + body + ")";
+  }
+  return text;
 }
 
 }  // namespace pushrun::runner

@@ -13,28 +13,13 @@
 #include "pushrun/metrics/parser.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
+#include "pushrun/runner/deliver.h"
 
 namespace pushrun::runner {
 namespace {
 
 metrics::PushParams ParamsOf(const config::Settings& settings) {
   return metrics::PushParams{.job_name = settings.job, .groupings = settings.grouping};
-}
-
-bool IsUnavailable(const metrics::PushError& error) {
-  if (error.category() == metrics::ErrorCategory::kTransport) return true;
-  if (error.category() != metrics::ErrorCategory::kHttp) return false;
-  return error.status() == 408 || error.status() == 429 || error.status() >= 500;
-}
-
-std::string Describe(const metrics::PushError& error) {
-  std::string text = error.what();
-  if (error.category() == metrics::ErrorCategory::kHttp && !error.body().empty()) {
-    std::string body = error.body();
-    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-    if (text.find(body) == std::string::npos) text += " (gateway said: " + body + ")";
-  }
-  return text;
 }
 
 std::string GroupName(const metrics::PushParams& params) {
@@ -94,8 +79,8 @@ std::string SendSpooledReport(const config::Settings& settings, const SpooledRep
     }
     return {};
   } catch (const metrics::PushError& error) {
-    if (unavailable != nullptr) *unavailable = IsUnavailable(error);
-    return Describe(error);
+    if (unavailable != nullptr) *unavailable = IsGatewayUnavailable(error);
+    return DescribePushError(error);
   } catch (const std::invalid_argument& error) {
     return error.what();
   }

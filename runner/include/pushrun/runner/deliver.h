@@ -42,6 +42,13 @@ bool DeliverReport(const config::Settings& settings, std::vector<metrics::Metric
                    ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
                    bool* unavailable = nullptr, std::string_view sidecar_text = {});
 
+// Whether a failed push might succeed later: the gateway was unreachable or answered with a
+// status the client retries (408, 429, 5xx). Other 4xx are refusals no retry changes.
+bool IsGatewayUnavailable(const metrics::PushError& error);
+
+// The client's message, plus the gateway's answer when the message does not quote it.
+std::string DescribePushError(const metrics::PushError& error);
+
 // `pushrun delete`: DELETE the group (or remove its textfile). Returns whether it worked.
 bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger& log);
 
