@@ -231,6 +231,20 @@ TEST_CASE("pushrun (faults): a gateway that never answers cannot hold pushrun pa
   }
 }
 
+TEST_CASE("pushrun (faults): a hanging --push-start report does not stretch the deadline",
+          "[e2e][reliability][integration]") {
+  FaultServer server({ScriptedResponse::NeverAnswer()});
+  const ProcessResult result =
+      Pushrun(Join({"--gateway", server.url(), "--job", "start", "--push-start", "--retries", "3",
+                    "--push-deadline", "3s"},
+                   Command(8)));
+  CHECK(result.status() == 8);
+  // One deadline covers the start report still in flight and the final report: about 3 s,
+  // not 6 s (generous bound).
+  CHECK(result.seconds < 5);
+  CHECK(server.request_count() >= 1);
+}
+
 TEST_CASE("pushrun (faults): a held lock skips the run with 75 and records the skip",
           "[e2e][reliability][integration]") {
   PushgatewayProcess gateway;
