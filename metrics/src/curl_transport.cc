@@ -47,8 +47,9 @@ const CurlApi& Curl() {
     void* library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
       const char* why = ::dlerror();
-      failure = std::string("cannot load libcurl (needed for https://, proxies and credentials "
-                            "in the URL; install libcurl4): ") +
+      failure = std::string(
+                    "cannot load libcurl (needed for https://, proxies and credentials "
+                    "in the URL; install libcurl4): ") +
                 (why != nullptr ? why : "unknown error");
       return;
     }
@@ -147,8 +148,7 @@ class CurlTransport final : public Transport {
     // PUT and POST always carry a body, if empty, so that Content-Length is sent.
     if (!request.body.empty() || (request.method != "GET" && request.method != "DELETE")) {
       api.easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-      api.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
+      api.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }
     api.easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     api.easy_setopt(h, CURLOPT_USERAGENT, "pushrun");
@@ -156,7 +156,7 @@ class CurlTransport final : public Transport {
     api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     api.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
     api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(request.connect_timeout.count()));
+                    static_cast<long>(request.connect_timeout.count()));
     // A redirect would be followed as GET and turn a push into a read; report it instead.
     api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     if (!request.tls.ca_file.empty())

@@ -36,8 +36,7 @@ bool WriteAll(int fd, std::string_view content) {
 
 }  // namespace
 
-std::string WriteFileAtomically(const std::string& path, std::string_view content,
-                                unsigned mode) {
+std::string WriteFileAtomically(const std::string& path, std::string_view content, unsigned mode) {
   // The temporary name starts with '.' so that collectors globbing *.prom never see it.
   const std::string dir = DirectoryOf(path);
   std::string temp = dir + "/." + path.substr(path.rfind('/') + 1) + ".XXXXXX";

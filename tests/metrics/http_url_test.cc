@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "../../metrics/src/http_url.h"
+
+#include <catch2/catch.hpp>
 
 using pushrun::metrics::HttpUrl;
 using pushrun::metrics::ParseHttpUrl;
@@ -26,8 +26,7 @@ TEST_CASE("HttpUrl: default ports, IPv6 literals and an empty path", "[metrics][
   CHECK(v6.authority == "[::1]:9091");
 }
 
-TEST_CASE("HttpUrl: malformed URLs are refused with a reason and no password",
-          "[metrics][url]") {
+TEST_CASE("HttpUrl: malformed URLs are refused with a reason and no password", "[metrics][url]") {
   auto [text, reason] = GENERATE(table<const char*, const char*>({
       {"gw:9091", "no scheme"},
       {"ftp://gw", "http or https"},

@@ -1,11 +1,11 @@
+#include "pushrun/runner/atomic_file.h"
+
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "pushrun/runner/atomic_file.h"
 
 namespace fs = std::filesystem;
 using pushrun::runner::WriteFileAtomically;

@@ -3,8 +3,9 @@
 // free 127.0.0.1 port with in-memory persistence, ready when the constructor returns, stopped
 // by the destructor.
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 #include <vector>
 
 namespace pushrun::testing {
@@ -21,7 +22,7 @@ class PushgatewayProcess {
     std::string route_prefix;     // --web.route-prefix
     std::string web_config_file;  // --web.config.file (TLS, basic auth)
     std::vector<std::string> extra_args;
-    bool https = false;           // the web config enables TLS
+    bool https = false;  // the web config enables TLS
   };
   PushgatewayProcess();
   explicit PushgatewayProcess(Options options);
