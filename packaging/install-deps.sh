@@ -6,7 +6,6 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config
-  libboost1.81-dev libboost-filesystem1.81-dev
   libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev zlib1g-dev
   # tests
   catch2 prometheus-pushgateway openssl curl util-linux procps python3 locales-all
