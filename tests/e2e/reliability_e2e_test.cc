@@ -17,6 +17,7 @@
 #include "support/fault_server.h"
 #include "support/pushgateway_process.h"
 #include "support/run_process.h"
+#include "support/temp_dir.h"
 
 #ifdef PUSHRUN_BINARY
 
@@ -60,15 +61,7 @@ std::optional<double> Value(const PushgatewayProcess& gateway, const std::string
   return std::stod(lines[0].substr(lines[0].rfind(' ') + 1));
 }
 
-struct TempDir {
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "pushrun_reliability.XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
+using pushrun::testing::TempDir;
 
 std::size_t SpooledFiles(const std::string& dir) {
   std::size_t n = 0;

@@ -15,6 +15,7 @@
 
 #include "support/pushgateway_process.h"
 #include "support/run_process.h"
+#include "support/temp_dir.h"
 
 #ifdef PUSHRUN_BINARY
 
@@ -52,22 +53,8 @@ bool HasGroup(const PushgatewayProcess& gateway, const std::string& job,
   return !gateway.Lines("push_time_seconds", fragments).empty();
 }
 
-struct TempDir {
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "pushrun_e2e.XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using pushrun::testing::ReadFile;
+using pushrun::testing::TempDir;
 
 // Alive and not a zombie.
 bool Running(pid_t pid) {

@@ -11,6 +11,7 @@
 
 #include "pushrun/metrics/parser.h"
 #include "pushrun/runner/sidecar.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using pushrun::runner::ReadSidecarFile;
@@ -19,15 +20,7 @@ using pushrun::runner::SidecarRules;
 
 namespace {
 
-struct TempDir {
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "pushrun_bad_sidecar.XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
+using pushrun::testing::TempDir;
 
 std::string Repeat(const std::string& part, std::size_t times) {
   std::string out;

@@ -14,6 +14,7 @@
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/transport.h"
 #include "pushrun/runner/report.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -64,22 +65,8 @@ Settings GatewaySettings(const std::shared_ptr<FakeTransport>& transport) {
   return settings;
 }
 
-struct TempDir {
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "deliver_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using pushrun::testing::ReadFile;
+using pushrun::testing::TempDir;
 
 }  // namespace
 

@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "support/temp_dir.h"
+
 namespace {
 
 using pushrun::runner::CheckSidecarText;
@@ -26,20 +28,7 @@ SidecarRules Rules() {
 }
 
 // A fresh directory for one test, removed afterwards.
-struct TempDir {
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "sidecar_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string File(const std::string& name, const std::string& content) const {
-    const std::string file = path + "/" + name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
-  }
-  std::string path;
-};
+using pushrun::testing::TempDir;
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include "pushrun/runner/overlap.h"
 #include "pushrun/runner/report.h"
 #include "support/fault_server.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using pushrun::config::Settings;
@@ -34,15 +35,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-struct TempDir {
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "pushrun_spooled.XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
+using pushrun::testing::TempDir;
 
 pushrun::metrics::MetricFamily Gauge(const std::string& name, double value) {
   pushrun::metrics::MetricFamily family;
