@@ -103,22 +103,6 @@ void AppendEscaped(std::string& out, std::string_view text, bool quotes) {
   }
 }
 
-std::string_view TypeWord(MetricType type) {
-  switch (type) {
-    case MetricType::kCounter:
-      return "counter";
-    case MetricType::kGauge:
-      return "gauge";
-    case MetricType::kHistogram:
-      return "histogram";
-    case MetricType::kSummary:
-      return "summary";
-    case MetricType::kUntyped:
-      break;
-  }
-  return "untyped";
-}
-
 }  // namespace
 
 std::vector<MetricFamily> RealisticFamilies(std::size_t series) {
@@ -159,7 +143,7 @@ std::string RealisticText(const std::vector<MetricFamily>& families) {
     out += "\n# TYPE ";
     out += family.name;
     out += ' ';
-    out += TypeWord(family.type);
+    out += metrics::TypeName(family.type);
     out += '\n';
     for (const auto& sample : family.samples) {
       out += sample.name;
