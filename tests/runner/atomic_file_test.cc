@@ -7,16 +7,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/temp_dir.h"
+
 namespace fs = std::filesystem;
 using pushrun::runner::WriteFileAtomically;
 
 namespace {
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using pushrun::testing::ReadFile;
 }  // namespace
 
 TEST_CASE("WriteFileAtomically: replaces the content and leaves no temporary file",
@@ -26,7 +23,7 @@ TEST_CASE("WriteFileAtomically: replaces the content and leaves no temporary fil
   fs::path target = dir / "job.prom";
   REQUIRE(WriteFileAtomically(target, "a 1\n").empty());
   REQUIRE(WriteFileAtomically(target, "a 2\n", 0600).empty());
-  CHECK(Slurp(target) == "a 2\n");
+  CHECK(ReadFile(target) == "a 2\n");
   struct stat st {};
   REQUIRE(::stat(target.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);

@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "support/temp_dir.h"
+
 namespace fs = std::filesystem;
 using pushrun::runner::ChildOutcome;
 using pushrun::runner::ChildSpec;
@@ -47,18 +49,13 @@ ChildSpec Sh(const std::string& script) {
   return spec;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using pushrun::testing::ReadFile;
 
 // Polls for a file that a process outliving RunChild is about to write.
 bool WaitForFile(const std::string& path, std::chrono::seconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
-    if (fs::exists(path) && !Slurp(path).empty()) return true;
+    if (fs::exists(path) && !ReadFile(path).empty()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
@@ -133,7 +130,7 @@ TEST_CASE("RunChild: a command is looked up in PATH and gets extra environment v
   spec.argv = {"sh", "-c", "printf '%s %s' \"$PUSHRUN_TEST_A\" \"$HOME\" > \"$OUT\""};
   spec.extra_env = {"PUSHRUN_TEST_A=one", "HOME=/overridden", "OUT=" + (dir / "out")};
   REQUIRE(RunChild(spec).WrapperExitCode() == 0);
-  CHECK(Slurp(dir / "out") == "one /overridden");
+  CHECK(ReadFile(dir / "out") == "one /overridden");
 }
 
 TEST_CASE("RunChild: a timeout ends the whole group with 124, grandchildren included",
@@ -158,7 +155,7 @@ TEST_CASE("RunChild: a timeout ends the whole group with 124, grandchildren incl
   CHECK(outcome.signal == expected_signal);
   CHECK(outcome.WrapperExitCode() == 124);
   CHECK(outcome.duration_seconds < 5);  // does not hang: 100 s sleeps
-  const pid_t pgid = std::stoi(Slurp(dir / "pgid"));
+  const pid_t pgid = std::stoi(ReadFile(dir / "pgid"));
   REQUIRE(pgid > 1);
   errno = 0;
   CHECK(kill(-pgid, 0) == -1);
@@ -183,7 +180,7 @@ TEST_CASE("RunChild: a signal sent to the parent reaches a grandchild in the com
   CHECK(outcome.signal == SIGTERM);
   CHECK_FALSE(outcome.timed_out);
   REQUIRE(WaitForFile(dir / "got", std::chrono::seconds(5)));
-  CHECK(Slurp(dir / "got") == "TERM\n");
+  CHECK(ReadFile(dir / "got") == "TERM\n");
 }
 
 TEST_CASE("RunChild: a forwarded signal arriving as the command exits is recorded, not fatal",
@@ -227,7 +224,7 @@ TEST_CASE("RunChild: the command starts with an empty signal mask and default di
   sigaction(SIGINT, &old_int, nullptr);
 
   REQUIRE(outcome.WrapperExitCode() == 0);
-  CHECK(Slurp(dir / "status") == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+  CHECK(ReadFile(dir / "status") == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
 TEST_CASE("RunChild: orphaned grandchildren that exit are reaped and counted",
