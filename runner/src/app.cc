@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <iostream>
 #include <iterator>
 #include <optional>
+#include <ostream>
 #include <thread>
 #include <utility>
 

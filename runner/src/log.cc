@@ -90,7 +90,10 @@ std::string FormatLogLine(LogStyle style, LogLevel level, std::string_view messa
 }
 
 Logger::Logger(std::ostream& out, LogStyle style, int verbosity)
-    : out_(out), style_(style), verbosity_(verbosity) {}
+    : out_(&out), style_(style), verbosity_(verbosity) {}
+
+Logger::Logger(StreamSource source, LogStyle style, int verbosity)
+    : out_(nullptr), source_(source), style_(style), verbosity_(verbosity) {}
 
 bool Logger::Enabled(LogLevel level) const {
   switch (level) {
@@ -111,8 +114,9 @@ void Logger::Log(LogLevel level, std::string_view message) {
   line += '\n';
   // One write per message so lines from concurrent pushes never interleave.
   std::lock_guard lock(mutex_);
-  out_.write(line.data(), static_cast<std::streamsize>(line.size()));
-  out_.flush();
+  if (out_ == nullptr) out_ = &source_();
+  out_->write(line.data(), static_cast<std::streamsize>(line.size()));
+  out_->flush();
 }
 
 }  // namespace pushrun::runner
