@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config
-  libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev zlib1g-dev
+  libtomlplusplus-dev libcurl4-openssl-dev zlib1g-dev
   # tests
   catch2 prometheus-pushgateway openssl curl util-linux procps python3 locales-all
   # fuzzing and sanitizers
