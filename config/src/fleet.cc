@@ -26,10 +26,23 @@ std::vector<const Layer*> LayersFor(const Layer& flags, const Layer& environment
   return layers;
 }
 
+namespace {
+
+// Names the layers of LayersFor, in its order, for Resolve's warnings.
+std::vector<LayerOrigin> OriginsFor(const FleetConfig* fleet, const JobConfig* job) {
+  std::vector<LayerOrigin> origins = {{LayerKind::kFlags, {}}, {LayerKind::kEnvironment, {}}};
+  if (job) origins.push_back({LayerKind::kJobTable, job->name});
+  if (fleet) origins.push_back({LayerKind::kFile, {}});
+  if (job) origins.push_back({LayerKind::kJobTable, job->name});
+  return origins;
+}
+
+}  // namespace
+
 Settings ResolveJob(const Layer& flags, const Layer& environment, const FleetConfig& fleet,
                     const JobConfig& job) {
   try {
-    return Resolve(LayersFor(flags, environment, &fleet, &job));
+    return Resolve(LayersFor(flags, environment, &fleet, &job), OriginsFor(&fleet, &job));
   } catch (const ConfigError& error) {
     if (!error.file().empty()) throw;
     throw ConfigError(job.location, "jobs." + job.name + "." + error.key_path(), error.message(),
@@ -56,7 +69,7 @@ Settings ResolveAdHoc(const Layer& flags, const Layer& environment, const FleetC
     const auto it = fleet->jobs.find(*job_name);
     if (it != fleet->jobs.end()) return ResolveJob(flags, environment, *fleet, it->second);
   }
-  return Resolve(LayersFor(flags, environment, fleet, nullptr));
+  return Resolve(LayersFor(flags, environment, fleet, nullptr), OriginsFor(fleet, nullptr));
 }
 
 }  // namespace pushrun::config

@@ -2,6 +2,9 @@
 // > built-in defaults (the initial values of Settings). Scalars: the most important layer
 // that sets one wins. Groupings and headers: merged key by key in the same order.
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
 #include <string_view>
 
 #include "pushrun/config/error.h"
@@ -61,14 +64,245 @@ std::string BaseName(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A URL as far as it names a gateway: scheme and host case-insensitive, the scheme's default
+// port implied, trailing slashes and any userinfo, query or fragment ignored. So the same
+// gateway written twice ("https://GW:443/" and "https://gw") keeps its credentials.
+std::string GatewayKey(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const std::string scheme = Lower(url.substr(0, scheme_end));
+  std::string_view rest = url.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find_first_of("?#"));
+  const std::size_t path_start = std::min(rest.find('/'), rest.size());
+  std::string_view authority = rest.substr(0, path_start);
+  std::string_view path = rest.substr(path_start);
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string host = Lower(authority);
+  const std::string_view default_port = scheme == "https" ? ":443" : scheme == "http" ? ":80" : "";
+  if (!default_port.empty() && host.ends_with(default_port)) {
+    host.resize(host.size() - default_port.size());
+  }
+  while (path.ends_with('/')) path.remove_suffix(1);
+  return scheme + "://" + host + std::string(path);
+}
+
+// A URL safe to print: without userinfo, query or fragment (validated URLs have none anyway).
+std::string PrintableUrl(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const std::size_t authority_start = scheme_end + 3;
+  const std::size_t path_start = std::min(url.find('/', authority_start), url.size());
+  const std::size_t at = url.substr(0, path_start).rfind('@');
+  if (at == std::string_view::npos || at < authority_start) return std::string(url);
+  return std::string(url.substr(0, authority_start)) + std::string(url.substr(at + 1));
+}
+
+// One credential: the Layer fields it is made of (kept or left out together) and how each
+// kind of layer sets it, for the warning's advice.
+struct Credential {
+  const char* what;
+  std::vector<bool (*)(const Layer&)> parts;
+  void (*drop)(Layer&);
+  const char* flags;
+  const char* environment;
+  const char* file;  // key(s) in [gateway] or a job's gateway table
+};
+
+const std::vector<Credential>& Credentials() {
+  static const std::vector<Credential> kCredentials = {
+      {"basic auth (username and password)",
+       {[](const Layer& l) { return l.username.has_value(); },
+        [](const Layer& l) { return l.password.has_value(); }},
+       [](Layer& l) {
+         l.username.reset();
+         l.password.reset();
+       },
+       "--username and --password-file",
+       "PUSHRUN_USERNAME and PUSHRUN_PASSWORD_FILE (or _ENV)",
+       "username and password_file (or password_env)"},
+      {"bearer token",
+       {[](const Layer& l) { return l.bearer_token.has_value(); }},
+       [](Layer& l) { l.bearer_token.reset(); },
+       "--bearer-token-file",
+       "PUSHRUN_BEARER_TOKEN_FILE (or PUSHRUN_BEARER_TOKEN_ENV)",
+       "bearer_token_file (or bearer_token_env)"},
+      {"client certificate and key",
+       {[](const Layer& l) { return l.cert_file.has_value(); },
+        [](const Layer& l) { return l.key_file.has_value(); }},
+       [](Layer& l) {
+         l.cert_file.reset();
+         l.key_file.reset();
+       },
+       "--cert-file and --key-file",
+       "PUSHRUN_CERT_FILE and PUSHRUN_KEY_FILE",
+       "cert_file and key_file"},
+  };
+  return kCredentials;
+}
+
+class Layers {
+ public:
+  Layers(const std::vector<const Layer*>& layers, const std::vector<LayerOrigin>& origins)
+      : layers_(layers), origins_(origins) {}
+
+  // The most important layer at or below `from` that sets the gateway URL.
+  std::optional<std::size_t> UrlAt(std::size_t from) const {
+    for (std::size_t i = from; i < layers_.size(); ++i) {
+      if (layers_[i]->gateway_url) return i;
+    }
+    return std::nullopt;
+  }
+  const std::string& Url(std::size_t i) const { return *layers_[i]->gateway_url; }
+
+  template <typename Predicate>
+  std::optional<std::size_t> FirstSetting(Predicate sets) const {
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      if (sets(*layers_[i])) return i;
+    }
+    return std::nullopt;
+  }
+
+  LayerOrigin Origin(std::size_t i) const {
+    return i < origins_.size() ? origins_[i] : LayerOrigin{};
+  }
+
+  // "[gateway]", "the command line", ...
+  std::string Name(std::size_t i) const {
+    const LayerOrigin origin = Origin(i);
+    switch (origin.kind) {
+      case LayerKind::kFlags:
+        return "the command line";
+      case LayerKind::kEnvironment:
+        return "the environment";
+      case LayerKind::kJobTable:
+        return "[jobs." + origin.job + "]";
+      case LayerKind::kFile:
+        return "[gateway]";
+      case LayerKind::kOther:
+        break;
+    }
+    return "settings layer " + std::to_string(i + 1) + " (of " + std::to_string(layers_.size()) +
+           ", most important first)";
+  }
+
+  // Where the URL of layer i is set and how to add `keys` next to it.
+  std::string Advice(std::size_t i, const std::vector<const Credential*>& dropped) const {
+    const LayerOrigin origin = Origin(i);
+    std::string keys;
+    for (const Credential* credential : dropped) {
+      const char* key = origin.kind == LayerKind::kFlags         ? credential->flags
+                        : origin.kind == LayerKind::kEnvironment ? credential->environment
+                                                                 : credential->file;
+      keys += std::string(keys.empty() ? "" : ", ") + key;
+    }
+    switch (origin.kind) {
+      case LayerKind::kFlags:
+        return "give " + keys + " together with --gateway";
+      case LayerKind::kEnvironment:
+        return "set " + keys + " together with PUSHRUN_GATEWAY";
+      case LayerKind::kJobTable:
+        return "set " + keys + " in the job's gateway table, [jobs." + origin.job +
+               "] gateway = { url = \"...\", ... }";
+      case LayerKind::kFile:
+        return "set " + keys + " in [gateway]";
+      case LayerKind::kOther:
+        break;
+    }
+    return "set " + keys + " in the layer that sets the gateway URL";
+  }
+
+ private:
+  const std::vector<const Layer*>& layers_;
+  const std::vector<LayerOrigin>& origins_;
+};
+
+// Leaves out of `merged` the credentials bound to another gateway than the winning URL (see
+// Resolve in settings.h) and returns the warning, or "" when nothing was left out. A header
+// named Authorization counts as a credential too (only flags can set one: the config file
+// refuses it inline).
+std::string UnbindCredentials(const Layers& layers, Layer& merged) {
+  const std::optional<std::size_t> url_layer = layers.UrlAt(0);
+  if (!url_layer) return {};
+  const std::string& url = layers.Url(*url_layer);
+  const std::string key = GatewayKey(url);
+  // Whether what layer `i` set is meant for another gateway; sets `*bound_to` to its URL layer.
+  auto foreign = [&](std::size_t i, std::size_t* bound_to) {
+    const std::optional<std::size_t> bound = layers.UrlAt(i);
+    if (!bound || *bound == *url_layer) return false;  // unbound, or bound to this very URL
+    *bound_to = *bound;
+    return GatewayKey(layers.Url(*bound)) != key;
+  };
+
+  std::vector<std::string> left_out;  // "the bearer token (set in [gateway] for URL)"
+  std::vector<const Credential*> advice;
+  auto note = [&](const std::string& what, std::size_t set_in, std::size_t bound_to) {
+    left_out.push_back(what + " (set in " + layers.Name(set_in) + " for " +
+                       PrintableUrl(layers.Url(bound_to)) + ")");
+  };
+  for (const Credential& credential : Credentials()) {
+    for (const auto& sets : credential.parts) {
+      const std::optional<std::size_t> set_in = layers.FirstSetting(sets);
+      std::size_t bound_to = 0;
+      if (!set_in || !foreign(*set_in, &bound_to)) continue;
+      note(std::string("the ") + credential.what, *set_in, bound_to);
+      advice.push_back(&credential);
+      credential.drop(merged);
+      break;
+    }
+  }
+  for (auto it = merged.headers.begin(); it != merged.headers.end();) {
+    const std::string& name = it->first;
+    std::size_t bound_to = 0;
+    const std::optional<std::size_t> set_in =
+        layers.FirstSetting([&name](const Layer& l) { return l.headers.contains(name); });
+    if (Lower(name) != "authorization" || !set_in || !foreign(*set_in, &bound_to)) {
+      ++it;
+      continue;
+    }
+    note("the " + name + " header", *set_in, bound_to);
+    it = merged.headers.erase(it);
+  }
+  if (left_out.empty()) return {};
+
+  std::string list;
+  for (std::size_t i = 0; i < left_out.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == left_out.size() ? " and " : ", ") + left_out[i];
+  }
+  std::string warning = "the gateway URL " + PrintableUrl(url) + " comes from " +
+                        layers.Name(*url_layer) + ", so " + list +
+                        (left_out.size() == 1 ? " is" : " are") +
+                        " not sent: credentials only go to the gateway they were set for. To "
+                        "authenticate to " +
+                        PrintableUrl(url) + ", ";
+  warning += advice.empty() ? "set the header together with the gateway URL"
+                            : layers.Advice(*url_layer, advice);
+  warning += "; or use the same gateway URL";
+  return warning;
+}
+
 }  // namespace
 
-Settings Resolve(const std::vector<const Layer*>& layers_by_precedence) {
+Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
+                 const std::vector<LayerOrigin>& origins) {
   Settings settings;
   Layer push;  // the push-client part of all layers, merged
   for (auto it = layers_by_precedence.rbegin(); it != layers_by_precedence.rend(); ++it) {
     if (*it == nullptr) throw std::invalid_argument("Resolve: null layer");
     Apply(**it, settings, push);
+  }
+  // Before the checks below: credentials left out here must not count as "both set".
+  if (std::string warning = UnbindCredentials(Layers(layers_by_precedence, origins), push);
+      !warning.empty()) {
+    settings.warnings.push_back(std::move(warning));
   }
 
   // Built-in default of the job name: the command's base name ("backup" for /usr/bin/backup).

@@ -76,9 +76,29 @@ struct Settings {
   std::vector<std::string> command;
   Duration push_deadline{10'000};  // all push attempts of a run, well under k8s' 30 s grace
   metrics::PushOptions push;       // timeouts, retries, headers, auth, TLS, proxy, gzip
+  // What the user should hear about how the layers combined (never a secret), one line each,
+  // for main to print once as warnings. So far: credentials left out because the gateway URL
+  // was overridden by a layer that did not set them.
+  std::vector<std::string> warnings;
+};
+
+// What a layer is, so that a message can say where a setting was made and where to make it.
+enum class LayerKind { kOther, kFlags, kEnvironment, kJobTable, kFile };
+struct LayerOrigin {
+  LayerKind kind = LayerKind::kOther;
+  std::string job;  // kJobTable: the <name> of [jobs.<name>]
 };
 
 // Layers from most to least important: {flags, environment, job table, [defaults]}.
-Settings Resolve(const std::vector<const Layer*>& layers_by_precedence);
+// `origins` (parallel to the layers, may be shorter) only name the layers in warnings.
+//
+// Credentials (basic auth, bearer token, client certificate and key, an Authorization header)
+// are bound to the gateway URL in effect where they were set: the URL of the same layer, else
+// of the nearest less important layer that sets one. When the winning URL comes from a more
+// important layer and is a different gateway, they are left out and Settings::warnings says
+// so. Credentials set where no URL is in effect are not bound. The CA file is not a secret
+// and applies whatever the URL.
+Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
+                 const std::vector<LayerOrigin>& origins = {});
 
 }  // namespace pushrun::config
