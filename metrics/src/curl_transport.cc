@@ -119,6 +119,15 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 
 class CurlTransport final : public Transport {
  public:
+  // The head start curl can have: loading and initialising the library.
+  void Prepare(const HttpRequest& /*request*/) noexcept override {
+    try {
+      Curl();
+    } catch (const TransportFailure&) {
+      // Send reports it.
+    }
+  }
+
   HttpResponse Send(const HttpRequest& request) override {
     const CurlApi& api = Curl();
     std::unique_ptr<CURL, EasyDeleter> curl(api.easy_init());

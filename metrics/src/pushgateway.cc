@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -304,6 +305,29 @@ PushResult Pushgateway::Push(const PushParams& params, std::string_view extra_te
 PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra_text) const {
   return Send("POST", params, extra_text);
 }
+PushResult Pushgateway::Push(const PushParams& params, std::string_view extra_text,
+                             const std::function<bool()>& text_ok) const {
+  return Send("PUT", params, extra_text, &text_ok);
+}
+PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra_text,
+                                const std::function<bool()>& text_ok) const {
+  return Send("POST", params, extra_text, &text_ok);
+}
+
+void Pushgateway::Prepare(const PushParams& params) const noexcept {
+  try {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = base_url_ + GroupPath(params);
+    request.tls = options_.tls;
+    request.proxy = options_.proxy;
+    request.timeout = options_.timeout;
+    request.connect_timeout = std::min(options_.connect_timeout, options_.timeout);
+    options_.transport->Prepare(request);
+  } catch (...) {
+    // Bad params or no memory: the call itself will say so.
+  }
+}
 
 std::string Pushgateway::BodyFor(const PushParams& params, std::string_view extra_text) const {
   std::vector<MetricFamily> families = registry_->Collect();
@@ -315,7 +339,8 @@ std::string Pushgateway::BodyFor(const PushParams& params, std::string_view extr
 }
 
 PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
-                             std::string_view extra_text) const {
+                             std::string_view extra_text,
+                             const std::function<bool()>* text_ok) const {
   const std::string verb = Verb(method);
   std::string path;
   try {
@@ -332,10 +357,31 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
   request.proxy = options_.proxy;
   const std::string redacted = RedactUrl(request.url);
 
+  auto withdrawn = [&] {
+    return PushError(ErrorCategory::kValidation,
+                     verb + redacted + " failed: the extra text was withdrawn by the caller", 0, {},
+                     redacted, 1);
+  };
+  // With a pending check, the text goes first and the registry's part is held back.
+  std::size_t held_back = 0;
+  std::optional<bool> released;
+  const std::function<bool()> release = [&] {
+    if (!released) released = (*text_ok)();
+    return *released;
+  };
   if (method != "DELETE") {
     try {
-      request.body = BodyFor(params, extra_text);
+      if (text_ok != nullptr && !options_.gzip) {
+        const std::string own = BodyFor(params);
+        held_back = own.size();
+        request.body.reserve(extra_text.size() + own.size());
+        request.body.append(extra_text).append(own);
+      } else {
+        if (text_ok != nullptr && !release()) throw withdrawn();
+        request.body = BodyFor(params, extra_text);
+      }
     } catch (const PushError& e) {
+      if (e.category() == ErrorCategory::kValidation && released == false) throw;
       throw PushError(e.category(), verb + redacted + " failed: " + e.what(), 0, {}, redacted, 0);
     }
     request.headers.emplace_back("Content-Type", std::string(kTextContentType));
@@ -372,7 +418,9 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
     std::optional<std::chrono::seconds> retry_after;
     bool retryable = true;
     try {
-      HttpResponse response = options_.transport->Send(request);
+      HttpResponse response = held_back > 0
+                                  ? options_.transport->SendHeld(request, held_back, release)
+                                  : options_.transport->Send(request);
       if (response.status >= 200 && response.status < 300) {
         return PushResult{response.status, std::move(response.body)};
       }
@@ -382,6 +430,8 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
       body = std::move(response.body);
       retryable = detail::IsRetryableStatus(status);
       retry_after = detail::RetryAfter(response);
+    } catch (const RequestWithdrawn&) {
+      throw withdrawn();
     } catch (const TransportFailure& e) {
       reason = e.what();
     }

@@ -1,4 +1,5 @@
-// A plain-HTTP/1.1 transport over one TCP connection per request. It exists so that pushing to
+// A plain-HTTP/1.1 transport over one TCP connection per request (opened ahead by Prepare, or
+// by Send). It exists so that pushing to
 // an http:// gateway does not load libcurl and its ~30 shared libraries (several milliseconds
 // and over a megabyte of relocated memory per process); https, proxies and credentials in the
 // URL go to curl (see MakeDefaultTransport).
@@ -16,8 +17,10 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "http_url.h"
 #include "pushrun/metrics/transport.h"
@@ -146,6 +149,9 @@ class ResponseReader {
   ResponseReader(int fd, Clock::time_point deadline, std::string what)
       : fd_(fd), deadline_(deadline), what_(std::move(what)) {}
 
+  // Whether any byte of a response arrived.
+  bool received_any() const { return !data_.empty(); }
+
   HttpResponse Read() {
     std::size_t header_end;
     while ((header_end = data_.find("\r\n\r\n")) == std::string::npos) {
@@ -261,9 +267,48 @@ class ResponseReader {
   std::string data_;
 };
 
+// Builds the request line and headers; the body follows them as is.
+std::string RequestHead(const HttpRequest& request, const HttpUrl& url) {
+  std::string head;
+  head.reserve(256 + request.headers.size() * 64);
+  head.append(request.method).append(" ").append(url.path_and_query).append(" HTTP/1.1\r\n");
+  head.append("Host: ").append(url.authority).append("\r\n");
+  bool has_agent = false;
+  for (const auto& [name, value] : request.headers) {
+    if (name.find_first_of("\r\n:") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      throw std::invalid_argument("header \"" + name + "\" contains a line break or colon");
+    }
+    has_agent = has_agent || strcasecmp(name.c_str(), "user-agent") == 0;
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!has_agent) head.append("User-Agent: pushrun\r\n");
+  head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+  head.append("Connection: close\r\n\r\n");
+  return head;
+}
+
+// Ends a connection with a reset instead of an orderly close, so that the server sees the
+// body cut short (an error) rather than merely ended.
+void Abandon(int fd) {
+  linger reset{.l_onoff = 1, .l_linger = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+}
+
+// A connection opened by Prepare is used only this long; a server or a middlebox may drop
+// idle connections, and a long job gains nothing from a head start of a millisecond.
+constexpr auto kMaxPreparedAge = std::chrono::seconds(30);
+
 class SocketTransport final : public Transport {
  public:
-  HttpResponse Send(const HttpRequest& request) override {
+  ~SocketTransport() override {
+    if (prepared_.fd >= 0) ::close(prepared_.fd);
+  }
+
+  HttpResponse Send(const HttpRequest& request) override { return SendHeld(request, 0, {}); }
+
+  HttpResponse SendHeld(const HttpRequest& request, std::size_t held_back,
+                        const std::function<bool()>& release) override {
     HttpUrl url = ParseHttpUrl(request.url);
     if (url.scheme != "http" || !url.userinfo.empty()) {
       throw std::invalid_argument(
@@ -272,32 +317,80 @@ class SocketTransport final : public Transport {
     const auto start = Clock::now();
     const auto deadline =
         start + (request.timeout.count() > 0 ? request.timeout : std::chrono::hours(24));
-    auto connect_deadline = request.connect_timeout.count() > 0
-                                ? std::min(deadline, start + request.connect_timeout)
-                                : deadline;
+    const auto connect_deadline = request.connect_timeout.count() > 0
+                                      ? std::min(deadline, start + request.connect_timeout)
+                                      : deadline;
     const std::string what = request.method + " " + url.Redacted();
-    Fd fd(Connect(url, connect_deadline));
+    const std::string head = RequestHead(request, url);
+    held_back = std::min(held_back, request.body.size());
+    const std::string_view body(request.body);
+    const std::string_view first = body.substr(0, body.size() - held_back);
+    bool released = held_back == 0;
 
-    std::string head;
-    head.reserve(256 + request.headers.size() * 64);
-    head.append(request.method).append(" ").append(url.path_and_query).append(" HTTP/1.1\r\n");
-    head.append("Host: ").append(url.authority).append("\r\n");
-    bool has_agent = false;
-    for (const auto& [name, value] : request.headers) {
-      if (name.find_first_of("\r\n:") != std::string::npos ||
-          value.find_first_of("\r\n") != std::string::npos) {
-        throw std::invalid_argument("header \"" + name + "\" contains a line break or colon");
+    int prepared = TakePrepared(url.authority);
+    for (;;) {
+      const bool reused = prepared >= 0;
+      Fd fd(reused ? prepared : Connect(url, connect_deadline));
+      prepared = -1;
+      ResponseReader reader(fd.get(), deadline, what);
+      try {
+        SendAll(fd.get(), head, first, deadline, what);
+        if (!released) {
+          if (!release()) {
+            Abandon(fd.get());
+            throw RequestWithdrawn(what + ": withdrawn before the end of its body");
+          }
+          released = true;
+        }
+        if (held_back > 0) SendAll(fd.get(), {}, body.substr(first.size()), deadline, what);
+        return reader.Read();
+      } catch (const TransportFailure&) {
+        // A connection opened ahead of time may have been closed by the server in between,
+        // which shows only now. Nothing was answered, so once more on a new connection.
+        if (!reused || reader.received_any()) throw;
       }
-      has_agent = has_agent || strcasecmp(name.c_str(), "user-agent") == 0;
-      head.append(name).append(": ").append(value).append("\r\n");
     }
-    if (!has_agent) head.append("User-Agent: pushrun\r\n");
-    head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
-    head.append("Connection: close\r\n\r\n");
-
-    SendAll(fd.get(), head, request.body, deadline, what);
-    return ResponseReader(fd.get(), deadline, what).Read();
   }
+
+  void Prepare(const HttpRequest& request) noexcept override {
+    try {
+      HttpUrl url = ParseHttpUrl(request.url);
+      if (url.scheme != "http" || !url.userinfo.empty()) return;
+      const auto timeout = request.connect_timeout.count() > 0 ? request.connect_timeout
+                                                               : std::chrono::milliseconds(3000);
+      const int fd = Connect(url, Clock::now() + timeout);
+      std::lock_guard lock(mutex_);
+      if (prepared_.fd >= 0) ::close(prepared_.fd);
+      prepared_ = Prepared{url.authority, fd, Clock::now()};
+    } catch (...) {
+      // No head start; Send connects by itself and reports what goes wrong.
+    }
+  }
+
+ private:
+  struct Prepared {
+    std::string authority;
+    int fd = -1;
+    Clock::time_point opened;
+  };
+
+  // The prepared connection to `authority` if it is recent and still open, else -1.
+  int TakePrepared(const std::string& authority) {
+    std::lock_guard lock(mutex_);
+    if (prepared_.fd < 0 || prepared_.authority != authority) return -1;
+    const int fd = std::exchange(prepared_.fd, -1);
+    // A server that closed the connection has made it readable (EOF); an open one has nothing
+    // to say before the request.
+    pollfd idle{fd, POLLIN, 0};
+    if (Clock::now() - prepared_.opened > kMaxPreparedAge || ::poll(&idle, 1, 0) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  std::mutex mutex_;
+  Prepared prepared_;
 };
 
 }  // namespace

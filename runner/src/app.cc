@@ -146,23 +146,32 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   spec.timeout = settings.timeout;
   spec.kill_after = settings.kill_after;
   spec.timeout_signal = settings.timeout_signal;
+  // Once the command has started, the way to the gateway is opened on a thread (see
+  // WithGatewayPrepared), so the final report starts on its way as soon as the command ends.
   // The "running" report goes out on a thread of its own, so a slow gateway delays neither
-  // signal forwarding nor the timeout. Started from on_started, the thread inherits the
-  // forwarded signals blocked, so they still all reach RunChild.
+  // signal forwarding nor the timeout; it takes the opened connection, so the thread opens the
+  // next one after it. Started from on_started, both threads inherit the forwarded signals
+  // blocked, so they still all reach RunChild.
+  std::optional<config::Settings> prepared;
   std::jthread start_push;
-  if (settings.push_start) {
-    spec.on_started = [&] {
-      start_push = std::jthread([&settings, &delivery, &log] {
-        try {
-          DeliverReport(settings,
-                        BuildStartReport(std::chrono::system_clock::now(), settings.prefix),
-                        ReportKind::kStart, /*success=*/false, delivery, log);
-        } catch (const std::exception& error) {
-          log.Error(std::string("start report: ") + error.what());
-        }
-      });
-    };
-  }
+  spec.on_started = [&] {
+    if (!settings.push_start) {
+      prepared = WithGatewayPrepared(settings, delivery);
+      return;
+    }
+    prepared = settings;
+    prepared->push.transport = metrics::MakeDefaultTransport();
+    start_push = std::jthread([&prepared, &delivery, &log] {
+      try {
+        DeliverReport(*prepared,
+                      BuildStartReport(std::chrono::system_clock::now(), prepared->prefix),
+                      ReportKind::kStart, /*success=*/false, delivery, log);
+        WithGatewayPrepared(*prepared, delivery);
+      } catch (const std::exception& error) {
+        log.Error(std::string("start report: ") + error.what());
+      }
+    });
+  };
   const ChildOutcome outcome = RunChild(spec);
   const IgnoreTerminatingSignals ignore_signals;
   // Everything from here to the end of the final push fits in --push-deadline.
@@ -193,8 +202,9 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   families.insert(families.end(), std::make_move_iterator(extra.families.begin()),
                   std::make_move_iterator(extra.families.end()));
   if (lock) families.push_back(SkippedFamily(settings.prefix, /*skipped=*/false));
-  const bool delivered = DeliverFinalReport(settings, std::move(families), status == 0, delivery,
-                                            push_deadline, log, sidecar_text);
+  const bool delivered =
+      DeliverFinalReport(prepared ? *prepared : settings, std::move(families), status == 0,
+                         delivery, push_deadline, log, sidecar_text);
   // The private directory goes after the push: its removal (unlink, rmdir, a journal commit on
   // most disks) is not on the way to the gateway.
   sidecar.reset();

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "pushrun/metrics/collectable.h"
@@ -272,6 +273,22 @@ bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger&
   config::Settings deleting = settings;
   deleting.delete_on_success = true;
   return DeliverReport(deleting, {}, ReportKind::kFinal, /*success=*/true, io, log);
+}
+
+config::Settings WithGatewayPrepared(const config::Settings& settings, const DeliveryIo& io) {
+  config::Settings prepared = settings;
+  if (settings.gateway_url.empty() || io.dry_run) return prepared;
+  try {
+    if (!prepared.push.transport) prepared.push.transport = metrics::MakeDefaultTransport();
+    // The thread owns copies; Prepare touches no registry, so the default one serves.
+    std::thread([gateway = metrics::Pushgateway(prepared.gateway_url, prepared.push),
+                 params = ParamsOf(prepared)] {
+      gateway.Prepare(params);
+    }).detach();
+  } catch (const std::exception&) {
+    // A bad URL is reported by the push itself; no thread means no head start.
+  }
+  return prepared;
 }
 
 bool IsGatewayUnavailable(const metrics::PushError& error) {

@@ -5,6 +5,7 @@
 // Thread-safe: calls may run concurrently; options are never mutated by a call.
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -103,6 +104,23 @@ class Pushgateway {
   PushResult Push(const PushParams& params, std::string_view extra_text) const;
   PushResult PushAdd(const PushParams& params, std::string_view extra_text) const;
 
+  // Push/PushAdd with `extra_text` that the caller is still checking (on another thread): the
+  // request starts at once with the text first, and its last bytes, the registry's families,
+  // go only once `text_ok()` returns true, so a large text travels while it is checked. When
+  // text_ok() returns false the request is abandoned short of its length, so the gateway
+  // stores nothing, and PushError(kValidation) is thrown without retrying. text_ok() is called
+  // once; with gzip it is awaited before anything is sent.
+  PushResult Push(const PushParams& params, std::string_view extra_text,
+                  const std::function<bool()>& text_ok) const;
+  PushResult PushAdd(const PushParams& params, std::string_view extra_text,
+                     const std::function<bool()>& text_ok) const;
+
+  // Does ahead of time what a later call with these params starts with (resolving the host,
+  // connecting, loading the TLS library), so that the call starts sending at once; for
+  // instance while the job whose results will be pushed is still running. It may block up to
+  // the connect timeout, so call it from a thread that can wait. Never throws.
+  void Prepare(const PushParams& params) const noexcept;
+
   // The full URL a call with these params would use, credentials redacted.
   std::string UrlFor(const PushParams& params) const;
   // The body Push/PushAdd would send (text 0.0.4), after validation against `params`.
@@ -110,7 +128,8 @@ class Pushgateway {
 
  private:
   PushResult Send(std::string_view method, const PushParams& params,
-                  std::string_view extra_text = {}) const;
+                  std::string_view extra_text = {},
+                  const std::function<bool()>* text_ok = nullptr) const;
 
   std::string base_url_;
   PushOptions options_;

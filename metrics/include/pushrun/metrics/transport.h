@@ -3,6 +3,8 @@
 // interprets responses; a Transport only moves bytes. Tests substitute a fake.
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -44,11 +46,33 @@ class TransportFailure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by Transport::SendHeld when `release` said no: the request was abandoned before the
+// end of its body, so the server discards it.
+class RequestWithdrawn : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
   // Sends one request; never follows redirects. Thread-safe.
   virtual HttpResponse Send(const HttpRequest& request) = 0;
+
+  // Does ahead of time what a Send of a request like `request` (its method and body do not
+  // matter) would do first, such as resolving the host and connecting, so that the Send starts
+  // sending at once. It may block on name resolution and connecting, within the request's
+  // connect timeout: call it from a thread that can wait. Never throws; a failure is simply no
+  // head start. The default does nothing.
+  virtual void Prepare(const HttpRequest& request) noexcept;
+
+  // Send, except that the last `held_back` bytes of the body are sent only once `release()`
+  // returns true: the start of a large body travels while the caller is still deciding on it.
+  // When release() returns false the request is abandoned short of its Content-Length, which
+  // an HTTP server must discard, and RequestWithdrawn is thrown. release() is called at most
+  // once. The default calls release() first and then Send: correct, without the overlap.
+  virtual HttpResponse SendHeld(const HttpRequest& request, std::size_t held_back,
+                                const std::function<bool()>& release);
 };
 
 // The libcurl transport: every scheme, TLS options, proxies.
