@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string_view>
@@ -33,6 +34,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view kMagic = "# pushrun spool v1\n";
 constexpr std::string_view kSuffix = ".report";
 constexpr std::size_t kMaxSpoolFile = 64 * 1024 * 1024;
+constexpr std::string_view kRejected = "rejected";
 
 std::string Hex(std::string_view in) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -183,6 +185,26 @@ std::string MergeBodies(const std::string& older, const std::string& newer,
   return metrics::WriteText(families);
 }
 
+// Whether the file at `path` still holds exactly `report` (nobody stored a newer one).
+bool StillHolds(const std::string& path, const SpooledReport& report) {
+  std::string text, problem;
+  if (!ReadFileBounded(path, kMaxSpoolFile, &text).empty()) return false;
+  auto current = Deserialize(text, &problem);
+  return current && current->method == report.method &&
+         current->params.job_name == report.params.job_name &&
+         current->params.groupings == report.params.groupings && current->body == report.body;
+}
+
+// "20261125T233000Z": when a report was set aside, in its new name.
+std::string UtcStamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &utc);
+  return buffer;
+}
+
 }  // namespace
 
 Spool::Spool(std::string dir, std::string last_success_family)
@@ -221,6 +243,8 @@ Spool::Listing Spool::List() const {
   for (const auto& entry : it) {
     std::string name = entry.path().filename();
     if (name == ".lock" || name.starts_with(".")) continue;  // the lock, temporary files
+    std::error_code type_error;
+    if (name == kRejected && entry.is_directory(type_error)) continue;  // set aside for good
     names.push_back(entry.path());
   }
   std::sort(names.begin(), names.end());
@@ -246,18 +270,22 @@ Spool::Listing Spool::List() const {
   return listing;
 }
 
-std::vector<std::string> Spool::Flush(const Sender& send, const metrics::PushParams* only) const {
-  std::vector<std::string> errors;
+Spool::FlushResult Spool::Flush(const Sender& send, const metrics::PushParams* only) const {
+  FlushResult result;
+  std::vector<std::string>& errors = result.errors;
   std::vector<SpooledReport> reports;
   if (only != nullptr) {
     // Just this group's file: a run that flushes its own group reads nothing else.
     const std::string path = dir_ + "/" + FileNameFor(*only);
     std::string text, problem;
-    if (!ReadFileBounded(path, kMaxSpoolFile, &text).empty()) return errors;  // none spooled
+    if (!ReadFileBounded(path, kMaxSpoolFile, &text).empty()) return result;  // none spooled
     auto report = Deserialize(text, &problem);
-    if (!report) return {path + ": " + problem + " (skipped, left in place)"};
+    if (!report) {
+      errors.push_back(path + ": " + problem + " (skipped, left in place)");
+      return result;
+    }
     if (report->params.job_name != only->job_name || report->params.groupings != only->groupings) {
-      return errors;  // another group with the same file name hash
+      return result;  // another group with the same file name hash
     }
     report->path = path;
     reports.push_back(std::move(*report));
@@ -270,32 +298,63 @@ std::vector<std::string> Spool::Flush(const Sender& send, const metrics::PushPar
   // spool (their push deadline would pass). Files are replaced by atomic renames, so what was
   // read is a whole report; it is removed below only if nobody replaced it meanwhile.
   for (const SpooledReport& report : reports) {
-    std::string error = send(report);
-    if (!error.empty()) {
-      errors.push_back(report.path + ": " + error + " (kept for the next flush)");
+    const SendOutcome outcome = send(report);
+    if (outcome.error.empty()) {
+      if (std::string removal = RemoveDelivered(report); !removal.empty()) {
+        errors.push_back(report.path + ": delivered but not removed: " + removal);
+      }
       continue;
     }
-    if (std::string removal = RemoveDelivered(report); !removal.empty()) {
-      errors.push_back(report.path + ": delivered but not removed: " + removal);
+    if (!outcome.refused) {
+      errors.push_back(report.path + ": " + outcome.error + " (kept for the next flush)");
+      continue;
+    }
+    // Refused for good: kept where nothing sends it again, so the next flush can succeed.
+    std::string moved_to;
+    if (std::string failure = SetAside(report, &moved_to); !failure.empty()) {
+      errors.push_back(report.path + ": refused by the gateway: " + outcome.error +
+                       "; could not set it aside: " + failure + " (kept for the next flush)");
+    } else if (moved_to.empty()) {
+      errors.push_back(report.path + ": refused by the gateway: " + outcome.error +
+                       "; a newer report of the group replaced it meanwhile (kept for the next "
+                       "flush)");
+    } else {
+      result.set_aside.push_back(report.path + ": refused by the gateway: " + outcome.error +
+                                 "; moved to " + moved_to + ", it will not be sent again");
     }
   }
-  return errors;
+  return result;
+}
+
+std::string Spool::SetAside(const SpooledReport& refused, std::string* moved_to) const {
+  DirectoryLock lock(dir_);
+  if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
+  if (!StillHolds(refused.path, refused)) return {};
+  const std::string rejected = rejected_dir();
+  if (::mkdir(rejected.c_str(), 0700) != 0 && errno != EEXIST) {
+    return "create " + rejected + ": " + std::strerror(errno);
+  }
+  // group-<hash>-<time>[-N].report: a group refused again later does not overwrite the first.
+  std::string stem = fs::path(refused.path).filename().string();
+  if (stem.ends_with(kSuffix)) stem.resize(stem.size() - kSuffix.size());
+  stem += "-" + UtcStamp();
+  std::string target = rejected + "/" + stem + std::string(kSuffix);
+  for (int n = 2; ::access(target.c_str(), F_OK) == 0; ++n) {
+    target = rejected + "/" + stem + "-" + std::to_string(n) + std::string(kSuffix);
+  }
+  if (::rename(refused.path.c_str(), target.c_str()) != 0) {
+    return "move it to " + target + ": " + std::strerror(errno);
+  }
+  *moved_to = target;
+  return {};
 }
 
 std::string Spool::RemoveDelivered(const SpooledReport& delivered) const {
   DirectoryLock lock(dir_);
   if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
-  std::string text;
-  if (!ReadFileBounded(delivered.path, kMaxSpoolFile, &text).empty()) return {};  // gone already
-  // A run stored a newer report for the group while this one was on its way: that one
-  // (merged over the delivered one) stays for the next flush.
-  std::string problem;
-  auto current = Deserialize(text, &problem);
-  if (!current || current->method != delivered.method ||
-      current->params.job_name != delivered.params.job_name ||
-      current->params.groupings != delivered.params.groupings || current->body != delivered.body) {
-    return {};
-  }
+  // Gone already, or a run stored a newer report for the group while this one was on its
+  // way: that one (merged over the delivered one) stays for the next flush.
+  if (!StillHolds(delivered.path, delivered)) return {};
   if (::unlink(delivered.path.c_str()) != 0 && errno != ENOENT) return std::strerror(errno);
   return {};
 }

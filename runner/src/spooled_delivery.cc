@@ -63,11 +63,27 @@ std::string LastSuccessFamily(const config::Settings& settings) {
   return settings.prefix + "_last_success_timestamp_seconds";
 }
 
-std::string SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
+bool IsRefusedForGood(const metrics::PushError& error) {
+  if (error.category() != metrics::ErrorCategory::kHttp) return false;
+  switch (const int status = error.status(); status) {
+    case 401:  // credentials
+    case 403:
+    case 407:  // the proxy's credentials
+    case 404:  // the URL (a missing or wrong route prefix)
+    case 405:
+    case 408:  // later
+    case 429:
+      return false;
+    default:
+      return status >= 400 && status < 500;
+  }
+}
+
+SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
                               bool* unavailable) {
   if (unavailable != nullptr) *unavailable = false;
   metrics::ParseResult parsed = metrics::ParseText(report.body);
-  if (!parsed.ok()) return "body: " + parsed.error->Format("report");
+  if (!parsed.ok()) return {.error = "body: " + parsed.error->Format("report")};
   try {
     metrics::Registry registry;
     registry.Register(std::make_shared<metrics::StaticCollectable>(std::move(parsed.families)));
@@ -80,9 +96,9 @@ std::string SendSpooledReport(const config::Settings& settings, const SpooledRep
     return {};
   } catch (const metrics::PushError& error) {
     if (unavailable != nullptr) *unavailable = IsGatewayUnavailable(error);
-    return DescribePushError(error);
+    return {.error = DescribePushError(error), .refused = IsRefusedForGood(error)};
   } catch (const std::invalid_argument& error) {
-    return error.what();
+    return {.error = error.what()};
   }
 }
 
@@ -99,19 +115,20 @@ bool DeliverFinalReport(const config::Settings& settings,
 
   // The group's older report first: sent after this one it would overwrite newer values.
   bool spooled_waiting = false;
-  const std::vector<std::string> flush_errors = spool.Flush(
+  const Spool::FlushResult flushed = spool.Flush(
       [&](const SpooledReport& report) {
         bool unavailable = false;
-        std::string error = SendSpooledReport(deadline.Apply(settings), report, &unavailable);
-        if (error.empty()) {
+        SendOutcome outcome = SendSpooledReport(deadline.Apply(settings), report, &unavailable);
+        if (outcome.error.empty()) {
           log.Info("delivered the spooled report of " + GroupName(report.params));
         } else if (unavailable) {
           spooled_waiting = true;
         }
-        return error;
+        return outcome;
       },
       &params);
-  for (const std::string& error : flush_errors) log.Error("spooled report: " + error);
+  for (const std::string& error : flushed.errors) log.Error("spooled report: " + error);
+  for (const std::string& moved : flushed.set_aside) log.Warning("spooled report: " + moved);
 
   const bool remove = success && settings.delete_on_success;
   if (spooled_waiting && !remove) {
@@ -165,18 +182,28 @@ int RunFlush(const config::Settings& settings, Logger& log, const RunIo& io) {
     return listing.problems.empty() ? kExitOk : kExitFailure;
   }
   std::size_t delivered = 0;
-  const std::vector<std::string> errors = spool.Flush([&](const SpooledReport& report) {
-    std::string error = SendSpooledReport(settings, report);
-    if (error.empty()) {
+  const Spool::FlushResult flushed = spool.Flush([&](const SpooledReport& report) {
+    SendOutcome outcome = SendSpooledReport(settings, report);
+    if (outcome.error.empty()) {
       ++delivered;
       log.Info("delivered " + report.path + " (" + GroupName(report.params) + ")");
     }
-    return error;
+    return outcome;
   });
-  for (const std::string& error : errors) log.Error(error);
-  log.Info("flush: " + std::to_string(delivered) + " delivered, " + std::to_string(errors.size()) +
-           " left in " + settings.spool_dir);
-  return errors.empty() ? kExitOk : kExitFailure;
+  for (const std::string& moved : flushed.set_aside) log.Warning(moved);
+  for (const std::string& error : flushed.errors) log.Error(error);
+  const std::string summary = "flush: " + std::to_string(delivered) + " delivered, " +
+                              std::to_string(flushed.set_aside.size()) +
+                              " refused and set aside in " + spool.rejected_dir() + ", " +
+                              std::to_string(flushed.errors.size()) + " left in " +
+                              settings.spool_dir;
+  // Set-aside reports were not delivered: say so even without -v, once, with where they are.
+  if (flushed.set_aside.empty()) {
+    log.Info(summary);
+  } else {
+    log.Warning(summary);
+  }
+  return flushed.errors.empty() ? kExitOk : kExitFailure;
 }
 
 }  // namespace pushrun::runner

@@ -11,6 +11,7 @@
 #include "pushrun/runner/bounded_read.h"
 
 namespace fs = std::filesystem;
+using pushrun::runner::SendOutcome;
 using pushrun::runner::Spool;
 using pushrun::runner::SpooledReport;
 
@@ -85,10 +86,12 @@ TEST_CASE("Spool: flush removes only what was delivered and reports foreign file
   std::ofstream(dir.path / "group-0000000000000000.report") << "# pushrun spool v1\n# meth";
 
   std::vector<std::string> sent;
-  auto errors = spool.Flush([&](const SpooledReport& r) -> std::string {
-    sent.push_back(r.params.job_name);
-    return r.params.job_name == "refused" ? "HTTP 503" : "";
-  });
+  auto errors = spool
+                    .Flush([&](const SpooledReport& r) {
+                      sent.push_back(r.params.job_name);
+                      return SendOutcome{r.params.job_name == "refused" ? "HTTP 503" : ""};
+                    })
+                    .errors;
   CHECK(sent.size() == 2);
   REQUIRE(errors.size() == 3);  // two foreign/corrupt files, one undelivered report
   auto listing = spool.List();
@@ -104,11 +107,79 @@ TEST_CASE("Spool: flush of one group leaves the others", "[runner][spool]") {
   REQUIRE(spool.Store(Report("a", kFailure)).empty());
   REQUIRE(spool.Store(Report("b", kFailure)).empty());
   pushrun::metrics::PushParams only{"a", {{"instance", "a/b c"}}};
-  auto errors = spool.Flush([](const SpooledReport&) { return std::string(); }, &only);
+  auto errors = spool.Flush([](const SpooledReport&) { return SendOutcome{}; }, &only).errors;
   CHECK(errors.empty());
   auto listing = spool.List();
   REQUIRE(listing.reports.size() == 1);
   CHECK(listing.reports[0].params.job_name == "b");
+}
+
+TEST_CASE("Spool: a report the gateway refused is set aside in rejected/, not kept forever",
+          "[runner][spool]") {
+  TempDir dir;
+  Spool spool(dir.path, "x");
+  REQUIRE(spool.Store(Report("refused", kFailure)).empty());
+  REQUIRE(spool.Store(Report("later", kFailure)).empty());
+  auto send = [](const SpooledReport& r) {
+    if (r.params.job_name == "refused") {
+      return SendOutcome{.error = "HTTP 400: bad body", .refused = true};
+    }
+    return SendOutcome{.error = "HTTP 503"};
+  };
+  const Spool::FlushResult first = spool.Flush(send);
+  REQUIRE(first.set_aside.size() == 1);
+  CHECK_THAT(first.set_aside[0], Catch::Contains("refused by the gateway: HTTP 400: bad body"));
+  CHECK_THAT(first.set_aside[0], Catch::Contains("moved to " + spool.rejected_dir() + "/group-"));
+  REQUIRE(first.errors.size() == 1);  // the 503 stays for the next flush
+  CHECK_THAT(first.errors[0], Catch::Contains("HTTP 503 (kept for the next flush)"));
+
+  // Nothing is lost: the refused report is in rejected/, whole, where List() does not look.
+  std::vector<fs::path> rejected;
+  for (const auto& entry : fs::directory_iterator(spool.rejected_dir())) {
+    rejected.push_back(entry.path());
+  }
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0].extension() == ".report");
+  std::string text;
+  REQUIRE(pushrun::runner::ReadFileBounded(rejected[0], 1 << 20, &text).empty());
+  CHECK_THAT(text, Catch::Contains(kFailure));
+  auto listing = spool.List();
+  CHECK(listing.problems.empty());
+  REQUIRE(listing.reports.size() == 1);
+  CHECK(listing.reports[0].params.job_name == "later");
+
+  // The next flush does not send the refused one again, and succeeds once the rest goes.
+  std::vector<std::string> sent;
+  const Spool::FlushResult second = spool.Flush([&](const SpooledReport& r) {
+    sent.push_back(r.params.job_name);
+    return SendOutcome{};
+  });
+  CHECK(sent == std::vector<std::string>{"later"});
+  CHECK(second.errors.empty());
+  CHECK(second.set_aside.empty());
+
+  // The same group refused again later does not overwrite the first one set aside.
+  REQUIRE(spool.Store(Report("refused", kSuccess)).empty());
+  CHECK(spool.Flush(send).set_aside.size() == 1);
+  CHECK(std::distance(fs::directory_iterator(spool.rejected_dir()), fs::directory_iterator()) == 2);
+}
+
+TEST_CASE("Spool: a refused report replaced by a newer one meanwhile stays for the next flush",
+          "[runner][spool]") {
+  TempDir dir;
+  Spool spool(dir.path, "x");
+  REQUIRE(spool.Store(Report("j", kFailure)).empty());
+  const Spool::FlushResult result = spool.Flush([&](const SpooledReport&) {
+    spool.Store(Report("j", kSuccess));  // a run spools a newer report meanwhile
+    return SendOutcome{.error = "HTTP 400", .refused = true};
+  });
+  CHECK(result.set_aside.empty());
+  REQUIRE(result.errors.size() == 1);
+  CHECK_THAT(result.errors[0], Catch::Contains("a newer report of the group replaced it"));
+  auto listing = spool.List();
+  REQUIRE(listing.reports.size() == 1);
+  CHECK_THAT(listing.reports[0].body, Catch::Contains("pushrun_last_success_timestamp_seconds"));
+  CHECK_FALSE(fs::exists(spool.rejected_dir()));
 }
 
 TEST_CASE("ReadFileBounded: refuses large files, FIFOs and symlinks", "[runner][spool]") {

@@ -241,10 +241,12 @@ TEST_CASE("Spool: a report stored while the older one was being sent is not remo
   SpooledReport second = first;
   second.body = "# TYPE a gauge\na 2\n";
   REQUIRE(spool.Store(first).empty());
-  auto errors = spool.Flush([&](const SpooledReport&) {
-    spool.Store(second);  // a run spools a newer report meanwhile
-    return std::string();
-  });
+  auto errors = spool
+                    .Flush([&](const SpooledReport&) {
+                      spool.Store(second);  // a run spools a newer report meanwhile
+                      return pushrun::runner::SendOutcome{};
+                    })
+                    .errors;
   CHECK(errors.empty());
   auto listing = spool.List();
   REQUIRE(listing.reports.size() == 1);
@@ -281,7 +283,7 @@ TEST_CASE("Spool: concurrent stores and flushes lose and mix up nothing",
       spool.Flush([&](const SpooledReport& report) {
         std::lock_guard<std::mutex> hold(mutex);
         delivered[report.params.groupings.at("g")] = report.body;
-        return std::string();
+        return pushrun::runner::SendOutcome{};
       });
     }
   });
@@ -289,7 +291,7 @@ TEST_CASE("Spool: concurrent stores and flushes lose and mix up nothing",
   CHECK(store_errors.empty());
   spool.Flush([&](const SpooledReport& report) {
     delivered[report.params.groupings.at("g")] = report.body;
-    return std::string();
+    return pushrun::runner::SendOutcome{};
   });
   CHECK(SpooledCount(dir.path) == 0);
   REQUIRE(delivered.size() == kGroups);
@@ -335,4 +337,74 @@ TEST_CASE("Lock: a lock file that cannot be opened is pushrun's own failure (125
   settings.command = {"true"};
   std::optional<RunLock> lock;
   CHECK(pushrun::runner::TakeRunLock(settings, {}, log, &lock) == 125);
+}
+
+TEST_CASE("pushrun flush: a report the gateway refuses (400) is set aside, exit 0, not resent",
+          "[runner][spool][integration]") {
+  TempDir dir;
+  FaultServer server({ScriptedResponse::Status(400, "text format parsing error in line 2"),
+                      ScriptedResponse::Status(200)});
+  std::ostringstream err;
+  Logger log(err);
+  const Settings settings = SettingsFor(server.url(), dir.path);
+  const Spool spool(dir.path, "x");
+  REQUIRE(
+      spool.Store({.method = "POST", .params = {.job_name = "j"}, .body = "# TYPE a gauge\na 1\n"})
+          .empty());
+  CHECK(RunFlush(settings, log) == 0);
+  CHECK(SpooledCount(dir.path) == 0);
+  REQUIRE(fs::is_directory(spool.rejected_dir()));
+  CHECK(std::distance(fs::directory_iterator(spool.rejected_dir()), fs::directory_iterator()) == 1);
+  // The gateway's status and answer, where the report went, and the count, without -v.
+  CHECK_THAT(err.str(), Catch::Contains("400"));
+  CHECK_THAT(err.str(), Catch::Contains("text format parsing error in line 2"));
+  CHECK_THAT(err.str(), Catch::Contains("moved to " + spool.rejected_dir() + "/group-"));
+  CHECK_THAT(err.str(), Catch::Contains("1 refused and set aside in " + spool.rejected_dir()));
+
+  CHECK(RunFlush(settings, log) == 0);  // nothing left to send: no request at all
+  CHECK(server.request_count() == 1);
+}
+
+TEST_CASE("pushrun flush: 401, 404, 408, 429 and 5xx keep the report in the spool, exit 1",
+          "[runner][spool][integration]") {
+  // 401/403/404/405/407 answer the settings (credentials, URL, proxy), not the report: a flush
+  // with fixed settings delivers it. 408, 429 and 5xx are worth another try.
+  const int status = GENERATE(401, 403, 404, 405, 407, 408, 429, 500, 503);
+  CAPTURE(status);
+  TempDir dir;
+  FaultServer server({ScriptedResponse::Status(status, "no")});
+  std::ostringstream err;
+  Logger log(err);
+  const Settings settings = SettingsFor(server.url(), dir.path);
+  const Spool spool(dir.path, "x");
+  REQUIRE(
+      spool.Store({.method = "POST", .params = {.job_name = "j"}, .body = "# TYPE a gauge\na 1\n"})
+          .empty());
+  CHECK(RunFlush(settings, log) == 1);
+  CHECK(SpooledCount(dir.path) == 1);
+  CHECK_FALSE(fs::exists(spool.rejected_dir()));
+}
+
+TEST_CASE(
+    "Spooled delivery: the group's spooled report refused (400) is set aside, the run's "
+    "own report goes",
+    "[runner][spool][integration]") {
+  TempDir dir;
+  FaultServer server(
+      {ScriptedResponse::Status(400, "conflicting type"), ScriptedResponse::Status(200)});
+  std::ostringstream err;
+  Logger log(err);
+  const Settings settings = SettingsFor(server.url(), dir.path);
+  const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
+  REQUIRE(spool
+              .Store({.method = "POST",
+                      .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
+                      .body = "# TYPE a counter\na 1\n"})
+              .empty());
+  CHECK(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 0)}, true, {},
+                           PushDeadline(settings.push_deadline), log));
+  CHECK(server.request_count() == 2);
+  CHECK(SpooledCount(dir.path) == 0);
+  CHECK(std::distance(fs::directory_iterator(spool.rejected_dir()), fs::directory_iterator()) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("conflicting type"));
 }

@@ -18,6 +18,12 @@ struct SpooledReport {
   std::string path;  // the spool file it was read from (empty before storing)
 };
 
+// What a Spool::Sender made of one report.
+struct SendOutcome {
+  std::string error;     // "" when the gateway took the report
+  bool refused = false;  // the gateway refused the report itself: resending cannot help
+};
+
 class Spool {
  public:
   // `last_success_family` is kept from an older report when a newer one lacks it, so a failed
@@ -34,16 +40,26 @@ class Spool {
   };
   Listing List() const;
 
-  // Delivers spooled reports through `send` (returns "" on success or the error text); a
-  // report is removed only after `send` succeeded. With `only`, just that group's report.
-  // Returns the errors, one line per report not delivered or file skipped.
-  using Sender = std::function<std::string(const SpooledReport&)>;
-  std::vector<std::string> Flush(const Sender& send,
-                                 const metrics::PushParams* only = nullptr) const;
+  // Delivers spooled reports through `send`; a report is removed only after `send` succeeded.
+  // A report `send` says was refused is moved into rejected_dir() (kept, never sent again),
+  // so it cannot block the spool forever. With `only`, just that group's report.
+  using Sender = std::function<SendOutcome(const SpooledReport&)>;
+  struct FlushResult {
+    std::vector<std::string> errors;     // one line per report kept or file skipped
+    std::vector<std::string> set_aside;  // one line per refused report moved: why and where
+  };
+  FlushResult Flush(const Sender& send, const metrics::PushParams* only = nullptr) const;
 
   const std::string& dir() const { return dir_; }
+  // "<dir>/rejected": reports the gateway refused, under a name with the time they were moved.
+  std::string rejected_dir() const { return dir_ + "/rejected"; }
 
  private:
+  // Moves `refused.path` into rejected_dir() if it still holds exactly `refused`; sets
+  // `*moved_to` to the new path (left empty when a newer report replaced it meanwhile).
+  // "" or what failed.
+  std::string SetAside(const SpooledReport& refused, std::string* moved_to) const;
+
   // Removes `delivered.path` if it still holds exactly `delivered` (not a newer report that
   // was stored while it was being sent). "" or what failed.
   std::string RemoveDelivered(const SpooledReport& delivered) const;

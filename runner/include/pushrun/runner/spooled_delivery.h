@@ -45,15 +45,23 @@ bool DeliverFinalReport(const config::Settings& settings,
                         const DeliveryIo& io, const PushDeadline& deadline, Logger& log,
                         std::string_view sidecar_text = {});
 
+// Whether the gateway refused a report itself, so that no resend can ever succeed: a 4xx
+// other than 408 and 429 (later) and 401, 403, 404, 405 and 407, which answer the settings
+// (credentials, URL, proxy) rather than the report: a flush with fixed settings delivers it.
+bool IsRefusedForGood(const metrics::PushError& error);
+
 // Sends one spooled report as it was stored (its method, group and body) with the client
-// options of `settings`. "" on success, otherwise the error; `unavailable` as in DeliverReport.
-std::string SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
+// options of `settings`. The error is "" on success; `refused` per IsRefusedForGood;
+// `unavailable` as in DeliverReport.
+SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
                               bool* unavailable = nullptr);
 
 // `pushrun flush`: delivers every report in settings.spool_dir to settings.gateway_url, each
-// with the full client options (retries, --push-deadline per report). Corrupt or foreign files
-// are reported and left in place. 0 when the spool is empty afterwards (nothing left to
-// deliver and nothing skipped), 1 when some report or file remains, 125 for bad settings.
+// with the full client options (retries, --push-deadline per report). A report the gateway
+// refuses for good is moved to <spool-dir>/rejected/ with a warning quoting the gateway's
+// answer. Corrupt or foreign files are reported and left in place. 0 when nothing deliverable
+// is left (delivered or set aside; nothing skipped), 1 when some report or file remains, 125
+// for bad settings.
 int RunFlush(const config::Settings& settings, Logger& log, const RunIo& io = {});
 
 }  // namespace pushrun::runner
