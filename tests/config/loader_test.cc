@@ -35,6 +35,7 @@ TEST_CASE("Config file: packaging/fleet.example.toml loads cleanly", "[config][l
     const Settings settings = ResolveRun(kNoLayer, kNoLayer, fleet, name, {});
     CHECK_FALSE(settings.command.empty());
     CHECK(settings.push.bearer_token == "example-token");
+    CHECK(settings.warnings.empty());  // report_export sets its own gateway's token
     CHECK(settings.grouping.at("env") == "prod");
   }
   const Settings vacuum = ResolveRun(kNoLayer, kNoLayer, fleet, "db_vacuum", {});
