@@ -20,7 +20,10 @@ class Registry {
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
-  // Throws std::invalid_argument when a family name is already registered here.
+  // Throws std::invalid_argument when a family name is already registered here, or when a
+  // family would be exposed under a name another collectable's family already uses in either
+  // format: a counter "x" (family "x_total") is the OpenMetrics family "x", so it clashes
+  // with a gauge "x"; a histogram "x" clashes with a gauge "x_count", "x_sum" or "x_bucket".
   void Register(std::shared_ptr<Collectable> collectable);
   // Removes the collectable producing `family_name`; returns whether one was found.
   bool Unregister(std::string_view family_name);
@@ -40,6 +43,13 @@ class Registry {
   std::vector<std::shared_ptr<Collectable>> collectables_;
   // Family name -> the collectable producing it, for duplicate checks and Unregister.
   std::map<std::string, const Collectable*, std::less<>> owners_;
+  // Every name a family is exposed under (see Register) -> that family, for the clash checks.
+  struct Claim {
+    std::string family;
+    MetricType type;
+    const Collectable* owner;
+  };
+  std::map<std::string, Claim, std::less<>> claims_;
   ExpositionFormat format_;
 };
 
