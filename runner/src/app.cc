@@ -22,6 +22,7 @@
 #include "pushrun/runner/overlap.h"
 #include "pushrun/runner/report.h"
 #include "pushrun/runner/sidecar.h"
+#include "pushrun/runner/sidecar_in_flight.h"
 #include "pushrun/runner/spooled_delivery.h"
 
 namespace pushrun::runner {
@@ -180,18 +181,32 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   if (start_push.joinable()) start_push.join();
   LogOutcome(outcome, settings, log);
 
+  const int status = outcome.WrapperExitCode();
+  const config::Settings& push_settings = prepared ? *prepared : settings;
+  auto build_report = [&](bool sidecar_valid) {
+    std::vector<metrics::MetricFamily> families = BuildFinalReport(
+        outcome, ReportInput{.prefix = settings.prefix, .sidecar_valid = sidecar_valid});
+    if (lock) families.push_back(SkippedFamily(settings.prefix, /*skipped=*/false));
+    return families;
+  };
+
   SidecarResult extra;
   if (sidecar && outcome.spawn_failure == SpawnFailure::kNone) {
     SidecarRules rules = RulesOf(settings);
     // To a gateway the checked text is sent, so its samples need not be kept.
     rules.validate_only = !settings.gateway_url.empty();
-    extra = ReadSidecarFile(sidecar->path(), rules);
+    if (CanSendSidecarInFlight(push_settings, status == 0, delivery)) {
+      SidecarInFlight flight = SendSidecarInFlight(push_settings, sidecar->path(), rules,
+                                                   build_report(true), push_deadline, log);
+      if (flight.delivered) return status;
+      extra = std::move(flight.sidecar);
+    } else {
+      extra = ReadSidecarFile(sidecar->path(), rules);
+    }
     if (!extra.ok()) log.Error("sidecar refused: " + *extra.error);
   }
 
-  const int status = outcome.WrapperExitCode();
-  std::vector<metrics::MetricFamily> families = BuildFinalReport(
-      outcome, ReportInput{.prefix = settings.prefix, .sidecar_valid = extra.ok()});
+  std::vector<metrics::MetricFamily> families = build_report(extra.ok());
   // To a gateway, the checked sidecar goes as the text it was: neither copied into the report's
   // families nor serialized again, and its parsed form is freed before the push.
   std::string sidecar_text;
@@ -201,10 +216,8 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   }
   families.insert(families.end(), std::make_move_iterator(extra.families.begin()),
                   std::make_move_iterator(extra.families.end()));
-  if (lock) families.push_back(SkippedFamily(settings.prefix, /*skipped=*/false));
-  const bool delivered =
-      DeliverFinalReport(prepared ? *prepared : settings, std::move(families), status == 0,
-                         delivery, push_deadline, log, sidecar_text);
+  const bool delivered = DeliverFinalReport(push_settings, std::move(families), status == 0,
+                                            delivery, push_deadline, log, sidecar_text);
   // The private directory goes after the push: its removal (unlink, rmdir, a journal commit on
   // most disks) is not on the way to the gateway.
   sidecar.reset();

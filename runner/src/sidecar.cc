@@ -258,27 +258,41 @@ SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
   return result;
 }
 
-SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules) {
-  SidecarResult result;
+std::string ReadSidecarBytes(const std::string& path, const SidecarRules& rules,
+                             std::string* text) {
+  text->clear();
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) {
-    return result;  // the command wrote nothing (or removed the file)
+    return {};  // the command wrote nothing (or removed the file)
   }
-  std::string text;
-  if (std::string error = ReadFileBounded(path, rules.max_bytes, &text); !error.empty()) {
-    result.error = std::move(error);
-    return result;
-  }
-  result = CheckSidecarText(text, path, rules);
+  return ReadFileBounded(path, rules.max_bytes, text);
+}
+
+SidecarResult CheckSidecarBytes(std::string_view text, const std::string& path,
+                                const SidecarRules& rules, bool* as_is) {
+  *as_is = false;
+  SidecarResult result = CheckSidecarText(text, path, rules);
   if (!result.ok() || result.families.empty()) return result;
-  if (SendableAsIs(text, result.families)) {
-    result.text = std::move(text);
-  } else if (rules.validate_only) {
+  *as_is = SendableAsIs(text, result.families);
+  if (!*as_is && rules.validate_only) {
     // Rare: the text cannot go as is, so its families are needed after all.
     SidecarRules keeping = rules;
     keeping.validate_only = false;
     result = CheckSidecarText(text, path, keeping);
   }
+  return result;
+}
+
+SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules) {
+  std::string text;
+  if (std::string error = ReadSidecarBytes(path, rules, &text); !error.empty()) {
+    SidecarResult refused;
+    refused.error = std::move(error);
+    return refused;
+  }
+  bool as_is = false;
+  SidecarResult result = CheckSidecarBytes(text, path, rules, &as_is);
+  if (as_is) result.text = std::move(text);
   return result;
 }
 

@@ -47,6 +47,14 @@ std::optional<double> Value(const PushgatewayProcess& gateway, const std::string
   return std::stod(lines[0].substr(lines[0].rfind(' ') + 1));
 }
 
+// Shell that fills $PUSHRUN_METRICS_FILE with `lines` valid series (about 30 bytes each) before
+// whatever a test appends: enough of them and the sidecar goes to the gateway while it is
+// checked (kSidecarInFlightMinBytes is 256 KiB), so each sidecar test runs both ways.
+std::string Padding(int lines) {
+  return "awk 'BEGIN { for (i = 0; i < " + std::to_string(lines) +
+         "; i++) printf \"pad_metric{i=\\\"%d\\\"} %d\\n\", i, i }' >> \"$PUSHRUN_METRICS_FILE\"; ";
+}
+
 bool HasGroup(const PushgatewayProcess& gateway, const std::string& job,
               std::vector<std::string> fragments = {}) {
   fragments.push_back("job=\"" + job + "\"");
@@ -295,13 +303,18 @@ TEST_CASE("pushrun: --dry-run sends nothing and prints method, URL and body",
 TEST_CASE("pushrun: the sidecar is merged into the report, privately, and cleaned up",
           "[e2e][integration]") {
   PushgatewayProcess gateway;
-  const auto result = Pushrun({"--gateway", gateway.url(), "--job", "side", "--", "/bin/sh", "-c",
-                               "echo \"$PUSHRUN_METRICS_FILE\"; echo 'demo_rows_processed 42' >> "
-                               "\"$PUSHRUN_METRICS_FILE\""});
+  const int padding = GENERATE(0, 20'000);
+  const std::string method = GENERATE(as<std::string>{}, "post", "put");
+  const auto result = Pushrun({"--gateway", gateway.url(), "--job", "side", "--method", method,
+                               "--", "/bin/sh", "-c",
+                               "echo \"$PUSHRUN_METRICS_FILE\"; " + Padding(padding) +
+                                   "echo 'demo_rows_processed 42' >> \"$PUSHRUN_METRICS_FILE\""});
   INFO(result.err);
   REQUIRE(result.status() == 0);
   CHECK(Value(gateway, "demo_rows_processed", "side") == 42);
   CHECK(Value(gateway, "pushrun_sidecar_valid", "side") == 1);
+  CHECK(Value(gateway, "pushrun_success", "side") == 1);
+  CHECK(gateway.Lines("pad_metric", {"job=\"side\""}).size() == static_cast<std::size_t>(padding));
   const std::string path = result.out.substr(0, result.out.find('\n'));
   REQUIRE_FALSE(path.empty());
   CHECK_FALSE(std::filesystem::exists(std::filesystem::path(path).parent_path()));
@@ -324,29 +337,37 @@ TEST_CASE("pushrun: --sidecar PATH is read after the run and left in place", "[e
 TEST_CASE("pushrun: a malformed sidecar is refused with line and column, core metrics pushed",
           "[e2e][integration]") {
   PushgatewayProcess gateway;
+  // With the padding, the bad line is the last of a sidecar that is on its way to the gateway
+  // while it is checked: the request is abandoned and stores nothing.
+  const int padding = GENERATE(0, 20'000);
   const auto result =
       Pushrun({"--gateway", gateway.url(), "--job", "badside", "--", "/bin/sh", "-c",
-               "printf 'good_metric 1\\nbad{ 2\\n' >> \"$PUSHRUN_METRICS_FILE\"; exit 4"});
+               Padding(padding) +
+                   "printf 'good_metric 1\\nbad{ 2\\n' >> \"$PUSHRUN_METRICS_FILE\"; exit 4"});
   CHECK(result.status() == 4);
   CHECK_THAT(result.err, Catch::Contains("pushrun: error: "));
-  CHECK_THAT(result.err, Catch::Contains("metrics.prom:2:"));
+  CHECK_THAT(result.err, Catch::Contains("metrics.prom:" + std::to_string(padding + 2) + ":"));
   CHECK(Value(gateway, "pushrun_sidecar_valid", "badside") == 0);
   CHECK(Value(gateway, "pushrun_exit_code", "badside") == 4);
   CHECK_FALSE(Value(gateway, "good_metric", "badside").has_value());
+  CHECK(gateway.Lines("pad_metric").empty());
 }
 
 TEST_CASE("pushrun: sidecar metrics the gateway refuses are dropped, the core report stays",
           "[e2e][integration]") {
   PushgatewayProcess gateway;
+  const int padding = GENERATE(0, 20'000);
   // The gateway exposes go_goroutines as a gauge itself: a counter of that name is refused.
-  const auto result = Pushrun({"--gateway", gateway.url(), "--job", "clash", "--", "/bin/sh", "-c",
-                               "printf '# TYPE go_goroutines counter\\ngo_goroutines 1\\n' "
-                               ">> \"$PUSHRUN_METRICS_FILE\""});
+  const auto result =
+      Pushrun({"--gateway", gateway.url(), "--job", "clash", "--", "/bin/sh", "-c",
+               Padding(padding) + "printf '# TYPE go_goroutines counter\\ngo_goroutines 1\\n' "
+                                  ">> \"$PUSHRUN_METRICS_FILE\""});
   INFO(result.err);
   CHECK(result.status() == 0);
   CHECK_THAT(result.err, Catch::Contains("pushrun: error: "));
   CHECK(Value(gateway, "pushrun_sidecar_valid", "clash") == 0);
   CHECK(Value(gateway, "pushrun_success", "clash") == 1);
+  CHECK(gateway.Lines("pad_metric").empty());
 }
 
 TEST_CASE("pushrun: with the gateway down the exit status is unchanged and the deadline holds",

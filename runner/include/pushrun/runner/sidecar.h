@@ -47,6 +47,14 @@ SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
 // file, and never blocks on a FIFO.
 SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules);
 
+// The two halves of ReadSidecarFile, for a caller that sends the bytes while they are checked.
+// ReadSidecarBytes reads them with its limits ("" and no bytes for a missing file) and returns
+// "" or what is wrong; CheckSidecarBytes checks them as ReadSidecarFile does, except that
+// instead of setting SidecarResult::text it says in `as_is` whether the bytes may go as they are.
+std::string ReadSidecarBytes(const std::string& path, const SidecarRules& rules, std::string* text);
+SidecarResult CheckSidecarBytes(std::string_view text, const std::string& path,
+                                const SidecarRules& rules, bool* as_is);
+
 // Where the command writes its sidecar. A private one is an empty 0600 file in a fresh 0700
 // directory (mkdtemp under $TMPDIR, else $XDG_RUNTIME_DIR, /dev/shm or /tmp), removed with
 // everything in it by the destructor. A user-given path (--sidecar) is neither created, truncated
