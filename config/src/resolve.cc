@@ -119,7 +119,7 @@ struct Credential {
 
 const std::vector<Credential>& Credentials() {
   static const std::vector<Credential> kCredentials = {
-      {"basic auth (username and password)",
+      {"username and password",
        {[](const Layer& l) { return l.username.has_value(); },
         [](const Layer& l) { return l.password.has_value(); }},
        [](Layer& l) {
@@ -225,10 +225,17 @@ class Layers {
   const std::vector<LayerOrigin>& origins_;
 };
 
+// Headers that carry credentials: the names `pushrun check` shows as "<set>", except
+// Proxy-Authorization, which belongs to the proxy (not bound to a gateway URL either).
+bool IsCredentialHeader(std::string_view name) {
+  const std::string lower = Lower(name);
+  return lower == "authorization" || lower == "cookie" ||
+         lower.find("token") != std::string::npos || lower.find("key") != std::string::npos ||
+         lower.find("secret") != std::string::npos;
+}
+
 // Leaves out of `merged` the credentials bound to another gateway than the winning URL (see
-// Resolve in settings.h) and returns the warning, or "" when nothing was left out. A header
-// named Authorization counts as a credential too (only flags can set one: the config file
-// refuses it inline).
+// Resolve in settings.h) and returns the warning, or "" when nothing was left out.
 std::string UnbindCredentials(const Layers& layers, Layer& merged) {
   const std::optional<std::size_t> url_layer = layers.UrlAt(0);
   if (!url_layer) return {};
@@ -264,7 +271,7 @@ std::string UnbindCredentials(const Layers& layers, Layer& merged) {
     std::size_t bound_to = 0;
     const std::optional<std::size_t> set_in =
         layers.FirstSetting([&name](const Layer& l) { return l.headers.contains(name); });
-    if (Lower(name) != "authorization" || !set_in || !foreign(*set_in, &bound_to)) {
+    if (!IsCredentialHeader(name) || !set_in || !foreign(*set_in, &bound_to)) {
       ++it;
       continue;
     }

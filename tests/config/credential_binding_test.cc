@@ -185,7 +185,7 @@ TEST_CASE("Credentials: basic auth and client certificates are bound too, each a
   CHECK(s.push.tls.key_file.empty());
   REQUIRE(s.warnings.size() == 1);
   const std::string& warning = s.warnings[0];
-  CHECK_THAT(warning, Catch::Contains("the basic auth (username and password) (set in [gateway]"));
+  CHECK_THAT(warning, Catch::Contains("the username and password (set in [gateway]"));
   CHECK_THAT(warning, Catch::Contains("the client certificate and key (set in [gateway]"));
   CHECK_THAT(warning, Catch::Contains("username and password_file (or password_env), cert_file "
                                       "and key_file in the job's gateway table"));
@@ -193,17 +193,23 @@ TEST_CASE("Credentials: basic auth and client certificates are bound too, each a
   CheckNoSecretIn(s);
 }
 
-TEST_CASE("Credentials: an Authorization header set with another URL is not sent",
+TEST_CASE("Credentials: credential headers set with another URL are not sent, others are",
           "[config][credentials]") {
   Layer environment, file;
   file.gateway_url = "https://pgw-a.example";
-  file.headers = {{"Authorization", "Bearer abc"}, {"X-Tenant", "blue"}};
+  file.headers = {{"Authorization", "Bearer abc"},
+                  {"X-Api-Key", "k123"},
+                  {"X-Tenant", "blue"},
+                  {"Proxy-Authorization", "Basic cHJveHk="}};  // the proxy's, not the gateway's
   environment.gateway_url = "https://pgw-b.example";
   const Settings s = Resolve({&environment, &file});
-  CHECK(s.push.headers == metrics::Headers{{"X-Tenant", "blue"}});
+  CHECK(s.push.headers ==
+        metrics::Headers{{"Proxy-Authorization", "Basic cHJveHk="}, {"X-Tenant", "blue"}});
   REQUIRE(s.warnings.size() == 1);
   CHECK_THAT(s.warnings[0], Catch::Contains("the Authorization header (set in settings layer 2"));
+  CHECK_THAT(s.warnings[0], Catch::Contains("the X-Api-Key header"));
   CHECK_THAT(s.warnings[0], !Catch::Contains("abc"));
+  CHECK_THAT(s.warnings[0], !Catch::Contains("k123"));
 }
 
 TEST_CASE("Credentials: without any URL override nothing changes and nothing is said",

@@ -92,7 +92,7 @@ struct LayerOrigin {
 // Layers from most to least important: {flags, environment, job table, [defaults]}.
 // `origins` (parallel to the layers, may be shorter) only name the layers in warnings.
 //
-// Credentials (basic auth, bearer token, client certificate and key, an Authorization header)
+// Credentials (basic auth, bearer token, client certificate and key, credential headers)
 // are bound to the gateway URL in effect where they were set: the URL of the same layer, else
 // of the nearest less important layer that sets one. When the winning URL comes from a more
 // important layer and is a different gateway, they are left out and Settings::warnings says
