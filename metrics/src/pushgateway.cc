@@ -371,14 +371,16 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
   };
   if (method != "DELETE") {
     try {
-      if (text_ok != nullptr && !options_.gzip) {
-        const std::string own = BodyFor(params);
+      std::string own = BodyFor(params);
+      // Something of ours must end the request, or nothing could be held back.
+      if (text_ok != nullptr && !options_.gzip && !own.empty()) {
         held_back = own.size();
         request.body.reserve(extra_text.size() + own.size());
         request.body.append(extra_text).append(own);
       } else {
         if (text_ok != nullptr && !release()) throw withdrawn();
-        request.body = BodyFor(params, extra_text);
+        request.body = std::move(own);
+        request.body.append(extra_text);
       }
     } catch (const PushError& e) {
       if (e.category() == ErrorCategory::kValidation && released == false) throw;

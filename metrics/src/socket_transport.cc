@@ -149,9 +149,6 @@ class ResponseReader {
   ResponseReader(int fd, Clock::time_point deadline, std::string what)
       : fd_(fd), deadline_(deadline), what_(std::move(what)) {}
 
-  // Whether any byte of a response arrived.
-  bool received_any() const { return !data_.empty(); }
-
   HttpResponse Read() {
     std::size_t header_end;
     while ((header_end = data_.find("\r\n\r\n")) == std::string::npos) {
@@ -325,31 +322,21 @@ class SocketTransport final : public Transport {
     held_back = std::min(held_back, request.body.size());
     const std::string_view body(request.body);
     const std::string_view first = body.substr(0, body.size() - held_back);
-    bool released = held_back == 0;
 
-    int prepared = TakePrepared(url.authority);
-    for (;;) {
-      const bool reused = prepared >= 0;
-      Fd fd(reused ? prepared : Connect(url, connect_deadline));
-      prepared = -1;
-      ResponseReader reader(fd.get(), deadline, what);
-      try {
-        SendAll(fd.get(), head, first, deadline, what);
-        if (!released) {
-          if (!release()) {
-            Abandon(fd.get());
-            throw RequestWithdrawn(what + ": withdrawn before the end of its body");
-          }
-          released = true;
-        }
-        if (held_back > 0) SendAll(fd.get(), {}, body.substr(first.size()), deadline, what);
-        return reader.Read();
-      } catch (const TransportFailure&) {
-        // A connection opened ahead of time may have been closed by the server in between,
-        // which shows only now. Nothing was answered, so once more on a new connection.
-        if (!reused || reader.received_any()) throw;
+    // A prepared connection the server has since closed was dropped by TakePrepared. Any
+    // other failure counts like one on a new connection: a server that crashed while handling
+    // the request looks the same, and the client's retry policy decides.
+    const int prepared = TakePrepared(url.authority);
+    Fd fd(prepared >= 0 ? prepared : Connect(url, connect_deadline));
+    SendAll(fd.get(), head, first, deadline, what);
+    if (held_back > 0) {
+      if (!release()) {
+        Abandon(fd.get());
+        throw RequestWithdrawn(what + ": withdrawn before the end of its body");
       }
+      SendAll(fd.get(), {}, body.substr(first.size()), deadline, what);
     }
+    return ResponseReader(fd.get(), deadline, what).Read();
   }
 
   void Prepare(const HttpRequest& request) noexcept override {

@@ -237,3 +237,21 @@ TEST_CASE("Pushgateway (real): a push whose extra text is withdrawn stores nothi
     CHECK(gateway.Lines("own_metric", {"job=\"held\""}).size() == 1);
   }
 }
+
+TEST_CASE("Pushgateway: text withdrawn with nothing of the registry to hold back sends nothing",
+          "[metrics][push]") {
+  Listener listener;
+  Registry empty;
+  PushOptions options;
+  options.transport = MakeDefaultTransport();
+  const Pushgateway client(listener.url().substr(0, listener.url().rfind('/')), options, empty);
+  int asked = 0;
+  CHECK_THROWS_AS(client.PushAdd({.job_name = "j"}, "a 1\n",
+                                 [&] {
+                                   ++asked;
+                                   return false;
+                                 }),
+                  PushError);
+  CHECK(asked == 1);
+  CHECK_FALSE(listener.Pending(milliseconds(0)));
+}
