@@ -196,8 +196,9 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
     // To a gateway the checked text is sent, so its samples need not be kept.
     rules.validate_only = !settings.gateway_url.empty();
     if (CanSendSidecarInFlight(push_settings, status == 0, delivery)) {
-      SidecarInFlight flight = SendSidecarInFlight(push_settings, sidecar->path(), rules,
-                                                   build_report(true), push_deadline, log);
+      SidecarInFlight flight = SendSidecarInFlight(
+          push_settings, sidecar->path(), rules, [&] { return build_report(true); }, push_deadline,
+          log);
       if (flight.delivered) return status;
       extra = std::move(flight.sidecar);
     } else {

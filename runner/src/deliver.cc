@@ -142,11 +142,16 @@ std::optional<std::vector<MetricFamily>> WithoutSidecar(const std::vector<Metric
                                                         std::string_view sidecar_text,
                                                         const std::string& prefix) {
   const std::string own = prefix + "_";
+  auto is_own = [&](const MetricFamily& family) {
+    return family.name.compare(0, own.size(), own) == 0;
+  };
+  if (sidecar_text.empty() && std::all_of(families.begin(), families.end(), is_own)) {
+    return std::nullopt;
+  }
   std::vector<MetricFamily> core;
   for (const MetricFamily& family : families) {
-    if (family.name.compare(0, own.size(), own) == 0) core.push_back(family);
+    if (is_own(family)) core.push_back(family);
   }
-  if (core.size() == families.size() && sidecar_text.empty()) return std::nullopt;
   for (MetricFamily& family : core) {
     if (family.name == own + "sidecar_valid") {
       for (metrics::Sample& sample : family.samples) sample.value = 0;

@@ -337,10 +337,14 @@ SidecarFile::~SidecarFile() { Remove(); }
 
 void SidecarFile::Remove() {
   if (directory_.empty()) return;
-  // The command may have left other files there (a temp file it renamed, say); remove_all
-  // removes symlinks themselves, never what they point to.
-  std::error_code ignored;
-  std::filesystem::remove_all(directory_, ignored);
+  // Usually the directory holds just the file: two system calls. The command may have left
+  // other files there (a temp file it renamed, say); then remove_all, which removes symlinks
+  // themselves, never what they point to.
+  ::unlink(path_.c_str());
+  if (::rmdir(directory_.c_str()) != 0 && errno != ENOENT) {
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
   directory_.clear();
 }
 

@@ -17,10 +17,10 @@ bool CanSendSidecarInFlight(const config::Settings& settings, bool success, cons
          settings.spool_dir.empty() && !(success && settings.delete_on_success);
 }
 
-SidecarInFlight SendSidecarInFlight(const config::Settings& settings, const std::string& path,
-                                    const SidecarRules& rules,
-                                    std::vector<metrics::MetricFamily> report,
-                                    const PushDeadline& deadline, Logger& log) {
+SidecarInFlight SendSidecarInFlight(
+    const config::Settings& settings, const std::string& path, const SidecarRules& rules,
+    const std::function<std::vector<metrics::MetricFamily>()>& report, const PushDeadline& deadline,
+    Logger& log) {
   SidecarInFlight flight;
   std::string text;
   if (std::string error = ReadSidecarBytes(path, rules, &text); !error.empty()) {
@@ -48,7 +48,7 @@ SidecarInFlight SendSidecarInFlight(const config::Settings& settings, const std:
     const std::string method = once.method == config::PushMethod::kPut ? "PUT" : "POST";
     try {
       metrics::Registry registry;
-      registry.Register(std::make_shared<metrics::StaticCollectable>(std::move(report)));
+      registry.Register(std::make_shared<metrics::StaticCollectable>(report()));
       const metrics::Pushgateway gateway(once.gateway_url, options, registry);
       const metrics::PushParams params{.job_name = once.job, .groupings = once.grouping};
       const auto text_ok = [&verdict] { return verdict.get(); };

@@ -7,6 +7,7 @@
 // gateway stores nothing of it.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,15 +33,15 @@ struct SidecarInFlight {
 // (whose older report must arrive first).
 bool CanSendSidecarInFlight(const config::Settings& settings, bool success, const DeliveryIo& io);
 
-// Reads the sidecar at `path`. When it has at least kSidecarInFlightMinBytes, pushes `report`
-// (built as if the sidecar were valid) after the sidecar's bytes in one request while they are
-// checked: one attempt within `deadline`, no retries. When that does not deliver (small or
-// refused sidecar, gateway away or refusing), `delivered` is false and nothing was stored: the
-// caller delivers as usual with the returned sidecar result, which then has its retries, spool
-// and fallback without the sidecar.
-SidecarInFlight SendSidecarInFlight(const config::Settings& settings, const std::string& path,
-                                    const SidecarRules& rules,
-                                    std::vector<metrics::MetricFamily> report,
-                                    const PushDeadline& deadline, Logger& log);
+// Reads the sidecar at `path`. When it has at least kSidecarInFlightMinBytes, pushes the report
+// (built then by `report`, as if the sidecar were valid) after the sidecar's bytes in one
+// request while they are checked: one attempt within `deadline`, no retries. When that does not
+// deliver (small or refused sidecar, gateway away or refusing), `delivered` is false and nothing
+// was stored: the caller delivers as usual with the returned sidecar result, which then has its
+// retries, spool and fallback without the sidecar.
+SidecarInFlight SendSidecarInFlight(
+    const config::Settings& settings, const std::string& path, const SidecarRules& rules,
+    const std::function<std::vector<metrics::MetricFamily>()>& report, const PushDeadline& deadline,
+    Logger& log);
 
 }  // namespace pushrun::runner
