@@ -142,6 +142,11 @@ install(DIRECTORY
   ${PROJECT_SOURCE_DIR}/packaging/grafana
   DESTINATION ${CMAKE_INSTALL_DOCDIR}
   COMPONENT bin)
+# Debian wants the licence as /usr/share/doc/<package>/copyright.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE
+  DESTINATION ${CMAKE_INSTALL_DOCDIR}
+  RENAME copyright
+  COMPONENT bin)
 if(EXISTS ${PROJECT_SOURCE_DIR}/packaging/fleet.example.toml)
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/fleet.example.toml
     DESTINATION ${CMAKE_INSTALL_DOCDIR}

@@ -11,6 +11,7 @@
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME pushrun)
 set(CPACK_PACKAGE_VENDOR "pushrun")
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "run batch jobs and push their metrics to a Prometheus Pushgateway")
