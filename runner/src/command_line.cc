@@ -111,7 +111,8 @@ constexpr VerbSpec kVerbs[] = {
     {Verb::kRun, "run", 1, 1, "JOB",
      "Run the command of [jobs.JOB] in the config file; words after -- are appended to it"},
     {Verb::kFlush, "flush", 0, 0, "",
-     "Deliver the reports kept in --spool-dir to --gateway; exit 0 when none is left, 1 when "
+     "Deliver the reports kept in --spool-dir to --gateway; a report the gateway refuses for "
+     "good is moved to <spool-dir>/rejected/; exit 0 when nothing deliverable is left, 1 when "
      "some remain"},
     {Verb::kJobs, "jobs", 0, 0, "", "List the jobs of the config file"},
     {Verb::kCheck, "check", 0, 0, "",
@@ -332,8 +333,6 @@ class CommandLineParser {
   // taken: `--job --gateway URL` is a forgotten value, not a job named "--gateway".
   bool NextValue(std::string_view shown, const OptionSpec& spec, std::size_t end,
                  std::string_view* value) {
-    std::string message = std::string(shown) + " needs a value: " + std::string(shown) + " " +
-                          std::string(spec.value_name);
     if (next_ < end) {
       const std::string_view word = words_[next_];
       if (word.size() <= 1 || word[0] != '-') {
@@ -341,6 +340,12 @@ class CommandLineParser {
         *value = word;
         return true;
       }
+    }
+    // Only a failure pays for the message.
+    std::string message = std::string(shown) + " needs a value: " + std::string(shown) + " " +
+                          std::string(spec.value_name);
+    if (next_ < end) {
+      const std::string_view word = words_[next_];
       message += " (" + Quoted(word) + " looks like an option; if it is the value, write --" +
                  std::string(spec.long_name) + "=" + std::string(word) + ")";
     }

@@ -245,6 +245,7 @@ int Main(int argc, char** argv) {
       if (!command.empty()) flag_layer.command = command;
       settings = config::ResolveAdHoc(flag_layer, env.layer, fleet ? &*fleet : nullptr);
     }
+    for (const std::string& warning : settings.warnings) log.Warning(warning);
     // -vv: what the layers resolved to; secrets show as "<set>".
     if (log.Enabled(runner::LogLevel::kDebug)) {
       log.Debug("settings:\n" + config::DescribeSettings(settings));
