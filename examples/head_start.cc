@@ -24,6 +24,7 @@ int main() {
   // The text goes first while CheckExport runs; the registry's families end the request only
   // once it returned true. On false the request is abandoned short of its length (the gateway
   // stores nothing) and PushError(kValidation) is thrown.
-  auto checked = std::async(std::launch::async, CheckExport, std::cref(text));
-  gateway.PushAdd(group, text, [&] { return checked.get(); });
+  std::shared_future<bool> checked =
+      std::async(std::launch::async, CheckExport, std::cref(text)).share();
+  gateway.PushAdd(group, text, checked);
 }

@@ -26,7 +26,7 @@ class DefaultTransport final : public Transport {
   }
 
   HttpResponse SendHeld(const HttpRequest& request, std::size_t held_back,
-                        const std::function<bool()>& release) override {
+                        const std::shared_future<bool>& release) override {
     if (SocketCanSend(request)) return socket_->SendHeld(request, held_back, release);
     return Curl().SendHeld(request, held_back, release);
   }

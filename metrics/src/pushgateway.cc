@@ -306,11 +306,11 @@ PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra
   return Send("POST", params, extra_text);
 }
 PushResult Pushgateway::Push(const PushParams& params, std::string_view extra_text,
-                             const std::function<bool()>& text_ok) const {
+                             const std::shared_future<bool>& text_ok) const {
   return Send("PUT", params, extra_text, &text_ok);
 }
 PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra_text,
-                                const std::function<bool()>& text_ok) const {
+                                const std::shared_future<bool>& text_ok) const {
   return Send("POST", params, extra_text, &text_ok);
 }
 
@@ -340,7 +340,7 @@ std::string Pushgateway::BodyFor(const PushParams& params, std::string_view extr
 
 PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
                              std::string_view extra_text,
-                             const std::function<bool()>* text_ok) const {
+                             const std::shared_future<bool>* text_ok) const {
   const std::string verb = Verb(method);
   std::string path;
   try {
@@ -364,27 +364,22 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
   };
   // With a pending check, the text goes first and the registry's part is held back.
   std::size_t held_back = 0;
-  std::optional<bool> released;
-  const std::function<bool()> release = [&] {
-    if (!released) released = (*text_ok)();
-    return *released;
-  };
   if (method != "DELETE") {
+    std::string own;
     try {
-      std::string own = BodyFor(params);
-      // Something of ours must end the request, or nothing could be held back.
-      if (text_ok != nullptr && !options_.gzip && !own.empty()) {
-        held_back = own.size();
-        request.body.reserve(extra_text.size() + own.size());
-        request.body.append(extra_text).append(own);
-      } else {
-        if (text_ok != nullptr && !release()) throw withdrawn();
-        request.body = std::move(own);
-        request.body.append(extra_text);
-      }
+      own = BodyFor(params);
     } catch (const PushError& e) {
-      if (e.category() == ErrorCategory::kValidation && released == false) throw;
       throw PushError(e.category(), verb + redacted + " failed: " + e.what(), 0, {}, redacted, 0);
+    }
+    // Something of ours must end the request, or nothing could be held back.
+    if (text_ok != nullptr && !options_.gzip && !own.empty()) {
+      held_back = own.size();
+      request.body.reserve(extra_text.size() + own.size());
+      request.body.append(extra_text).append(own);
+    } else {
+      if (text_ok != nullptr && !text_ok->get()) throw withdrawn();
+      request.body = std::move(own);
+      request.body.append(extra_text);
     }
     request.headers.emplace_back("Content-Type", std::string(kTextContentType));
     if (options_.gzip) {
@@ -421,7 +416,7 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
     bool retryable = true;
     try {
       HttpResponse response = held_back > 0
-                                  ? options_.transport->SendHeld(request, held_back, release)
+                                  ? options_.transport->SendHeld(request, held_back, *text_ok)
                                   : options_.transport->Send(request);
       if (response.status >= 200 && response.status < 300) {
         return PushResult{response.status, std::move(response.body)};

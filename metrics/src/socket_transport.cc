@@ -17,6 +17,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -296,6 +297,9 @@ void Abandon(int fd) {
 // idle connections, and a long job gains nothing from a head start of a millisecond.
 constexpr auto kMaxPreparedAge = std::chrono::seconds(30);
 
+// A body with a held-back end goes in pieces of this size, the decision checked between them.
+constexpr std::size_t kHeldPieceBytes = 256 * 1024;
+
 class SocketTransport final : public Transport {
  public:
   ~SocketTransport() override {
@@ -305,7 +309,7 @@ class SocketTransport final : public Transport {
   HttpResponse Send(const HttpRequest& request) override { return SendHeld(request, 0, {}); }
 
   HttpResponse SendHeld(const HttpRequest& request, std::size_t held_back,
-                        const std::function<bool()>& release) override {
+                        const std::shared_future<bool>& release) override {
     HttpUrl url = ParseHttpUrl(request.url);
     if (url.scheme != "http" || !url.userinfo.empty()) {
       throw std::invalid_argument(
@@ -328,12 +332,25 @@ class SocketTransport final : public Transport {
     // the request looks the same, and the client's retry policy decides.
     const int prepared = TakePrepared(url.authority);
     Fd fd(prepared >= 0 ? prepared : Connect(url, connect_deadline));
-    SendAll(fd.get(), head, first, deadline, what);
-    if (held_back > 0) {
-      if (!release()) {
+    if (held_back == 0) {
+      SendAll(fd.get(), head, first, deadline, what);
+    } else {
+      // In pieces, so that a decision against the body stops the upload early.
+      auto withdraw = [&] {
         Abandon(fd.get());
         throw RequestWithdrawn(what + ": withdrawn before the end of its body");
-      }
+      };
+      std::string_view rest = first;
+      std::string_view piece_head = head;
+      do {
+        const std::string_view piece = rest.substr(0, kHeldPieceBytes);
+        rest.remove_prefix(piece.size());
+        SendAll(fd.get(), piece_head, piece, deadline, what);
+        piece_head = {};
+        const bool decided = release.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+        if (decided && !release.get()) withdraw();
+      } while (!rest.empty());
+      if (!release.get()) withdraw();
       SendAll(fd.get(), {}, body.substr(first.size()), deadline, what);
     }
     return ResponseReader(fd.get(), deadline, what).Read();

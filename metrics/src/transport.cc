@@ -7,8 +7,8 @@ namespace pushrun::metrics {
 void Transport::Prepare(const HttpRequest&) noexcept {}
 
 HttpResponse Transport::SendHeld(const HttpRequest& request, std::size_t /*held_back*/,
-                                 const std::function<bool()>& release) {
-  if (!release()) throw RequestWithdrawn("request withdrawn before it was sent");
+                                 const std::shared_future<bool>& release) {
+  if (!release.get()) throw RequestWithdrawn("request withdrawn before it was sent");
   return Send(request);
 }
 

@@ -3,7 +3,6 @@
 #include <future>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 #include "pushrun/metrics/collectable.h"
@@ -31,17 +30,17 @@ SidecarInFlight SendSidecarInFlight(
   if (text.size() < kSidecarInFlightMinBytes) {
     flight.sidecar = CheckSidecarBytes(text, path, rules, &as_is);
   } else {
-    // The bytes are only read while the checker runs; it is joined before they are moved.
-    std::promise<bool> passed;
-    std::jthread checker([&] {
+    // The bytes are only read while the check runs; its future is waited for (at the latest
+    // by its destructor) before they are moved.
+    std::future<bool> check = std::async(std::launch::async, [&] {
       try {
         flight.sidecar = CheckSidecarBytes(text, path, rules, &as_is);
       } catch (const std::exception& error) {
         flight.sidecar.error = path + ": cannot be checked: " + error.what();
       }
-      passed.set_value(flight.sidecar.ok() && as_is);
+      return flight.sidecar.ok() && as_is;
     });
-    std::future<bool> verdict = passed.get_future();
+    const std::shared_future<bool> text_ok = check.share();
     const config::Settings once = deadline.Apply(settings);
     metrics::PushOptions options = once.push;
     options.retry.max_retries = 0;
@@ -51,7 +50,6 @@ SidecarInFlight SendSidecarInFlight(
       registry.Register(std::make_shared<metrics::StaticCollectable>(report()));
       const metrics::Pushgateway gateway(once.gateway_url, options, registry);
       const metrics::PushParams params{.job_name = once.job, .groupings = once.grouping};
-      const auto text_ok = [&verdict] { return verdict.get(); };
       log.Info(method + " " + gateway.UrlFor(params) + " (the sidecar sent while checked)");
       const metrics::PushResult result = method == "PUT" ? gateway.Push(params, text, text_ok)
                                                          : gateway.PushAdd(params, text, text_ok);
@@ -63,6 +61,7 @@ SidecarInFlight SendSidecarInFlight(
     } catch (const std::invalid_argument& error) {
       log.Debug(std::string("the push with the sidecar in flight was not made: ") + error.what());
     }
+    text_ok.wait();
   }
   if (as_is) flight.sidecar.text = std::move(text);
   return flight;

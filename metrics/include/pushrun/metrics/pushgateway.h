@@ -5,7 +5,6 @@
 // Thread-safe: calls may run concurrently; options are never mutated by a call.
 
 #include <chrono>
-#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -106,14 +105,14 @@ class Pushgateway {
 
   // Push/PushAdd with `extra_text` that the caller is still checking (on another thread): the
   // request starts at once with the text first, and its last bytes, the registry's families,
-  // go only once `text_ok()` returns true, so a large text travels while it is checked. When
-  // text_ok() returns false the request is abandoned short of its length, so the gateway
-  // stores nothing, and PushError(kValidation) is thrown without retrying. text_ok() is called
-  // once; with gzip it is awaited before anything is sent.
+  // go only once `text_ok` holds true, so a large text travels while it is checked. When it
+  // holds false the request is abandoned short of its length (as soon as that is seen), so the
+  // gateway stores nothing, and PushError(kValidation) is thrown without retrying. With gzip,
+  // `text_ok` is awaited before anything is sent.
   PushResult Push(const PushParams& params, std::string_view extra_text,
-                  const std::function<bool()>& text_ok) const;
+                  const std::shared_future<bool>& text_ok) const;
   PushResult PushAdd(const PushParams& params, std::string_view extra_text,
-                     const std::function<bool()>& text_ok) const;
+                     const std::shared_future<bool>& text_ok) const;
 
   // Does ahead of time what a later call with these params starts with (resolving the host,
   // connecting, loading the TLS library), so that the call starts sending at once; for
@@ -129,7 +128,7 @@ class Pushgateway {
  private:
   PushResult Send(std::string_view method, const PushParams& params,
                   std::string_view extra_text = {},
-                  const std::function<bool()>* text_ok = nullptr) const;
+                  const std::shared_future<bool>* text_ok = nullptr) const;
 
   std::string base_url_;
   PushOptions options_;

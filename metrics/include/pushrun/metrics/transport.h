@@ -4,7 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -66,13 +66,14 @@ class Transport {
   // head start. The default does nothing.
   virtual void Prepare(const HttpRequest& request) noexcept;
 
-  // Send, except that the last `held_back` bytes of the body are sent only once `release()`
-  // returns true: the start of a large body travels while the caller is still deciding on it.
-  // When release() returns false the request is abandoned short of its Content-Length, which
-  // an HTTP server must discard, and RequestWithdrawn is thrown. release() is called at most
-  // once. The default calls release() first and then Send: correct, without the overlap.
+  // Send, except that the last `held_back` bytes of the body are sent only once `release`
+  // holds true: the start of a large body travels while the caller is still deciding on it.
+  // When it holds false the request is abandoned short of its Content-Length, which an HTTP
+  // server must discard, and RequestWithdrawn is thrown; a transport that sends in pieces stops
+  // as soon as it sees the decision. The default waits for `release` first and then Sends:
+  // correct, without the overlap.
   virtual HttpResponse SendHeld(const HttpRequest& request, std::size_t held_back,
-                                const std::function<bool()>& release);
+                                const std::shared_future<bool>& release);
 };
 
 // The libcurl transport: every scheme, TLS options, proxies.
