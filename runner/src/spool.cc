@@ -4,7 +4,7 @@
 //   # job 6e696768746c79
 //   # label 696e7374616e6365 6462
 //   # body
-//   <the report, text format 0.0.4>
+//   <the report, text format 0.0.4; nothing for "# method DELETE">
 
 #include "pushrun/runner/spool.h"
 
@@ -19,12 +19,14 @@
 #include <ctime>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/parser.h"
 #include "pushrun/runner/atomic_file.h"
 #include "pushrun/runner/bounded_read.h"
+#include "pushrun/runner/deliver.h"
 
 namespace pushrun::runner {
 namespace {
@@ -112,7 +114,7 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
     if (line == "# body") break;
     if (line.starts_with("# method ")) {
       report.method = line.substr(9);
-      if (report.method != "POST" && report.method != "PUT") {
+      if (report.method != "POST" && report.method != "PUT" && report.method != "DELETE") {
         *problem = "unknown method \"" + report.method + "\"";
         return std::nullopt;
       }
@@ -139,6 +141,13 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
   if (!have_job || report.method.empty()) {
     *problem = "header without job or method";
     return std::nullopt;
+  }
+  if (report.method == "DELETE") {
+    if (!text.empty()) {
+      *problem = "a DELETE with a body";
+      return std::nullopt;
+    }
+    return report;
   }
   metrics::ParseResult parsed = metrics::ParseText(text);
   if (!parsed.ok()) {
@@ -185,6 +194,35 @@ std::string MergeBodies(const std::string& older, const std::string& newer,
   return metrics::WriteText(families);
 }
 
+// What to store when `newer` arrives for the group of `older`: one report whose sending leaves
+// the gateway as sending both in order would.
+SpooledReport Combine(const SpooledReport& older, const SpooledReport& newer,
+                      const std::string& last_success_family) {
+  // A DELETE removes whatever the older report would have pushed.
+  if (newer.method == "DELETE") return newer;
+  SpooledReport combined = newer;
+  if (older.method == "DELETE") {
+    // DELETE then POST leaves the group with only the POSTed families, which is what a PUT
+    // does in one request. Nothing of the deleting run is carried over, not even its
+    // last-success time: online, a failed run's POST after the delete leaves none either.
+    combined.method = "PUT";
+    return combined;
+  }
+  if (older.method == "PUT" && newer.method == "POST") {
+    // PUT then POST: the older report's families, those the newer one has replaced by its
+    // own. Still a PUT, so that a DELETE before the older report keeps its effect.
+    metrics::ParseResult parsed = metrics::ParseText(newer.body);
+    if (parsed.ok()) {
+      combined.method = "PUT";
+      combined.body =
+          metrics::WriteText(MergeFamilies(older.body, std::move(parsed.families), /*merge=*/true));
+    }
+    return combined;
+  }
+  combined.body = MergeBodies(older.body, newer.body, last_success_family);
+  return combined;
+}
+
 // Whether the file at `path` still holds exactly `report` (nobody stored a newer one).
 bool StillHolds(const std::string& path, const SpooledReport& report) {
   std::string text, problem;
@@ -211,6 +249,9 @@ Spool::Spool(std::string dir, std::string last_success_family)
     : dir_(std::move(dir)), last_success_family_(std::move(last_success_family)) {}
 
 std::string Spool::Store(const SpooledReport& report) const {
+  if (report.method == "DELETE" && !report.body.empty()) {
+    throw std::invalid_argument("Spool::Store: a DELETE has no body");
+  }
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
     return "create spool directory " + dir_ + ": " + std::strerror(errno);
   }
@@ -223,7 +264,7 @@ std::string Spool::Store(const SpooledReport& report) const {
     if (auto older = Deserialize(text, &problem);
         older && older->params.job_name == report.params.job_name &&
         older->params.groupings == report.params.groupings) {
-      merged.body = MergeBodies(older->body, report.body, last_success_family_);
+      merged = Combine(*older, report, last_success_family_);
     }
   }
   return WriteFileAtomically(path, Serialize(merged), 0600);

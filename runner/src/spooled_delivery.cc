@@ -28,21 +28,25 @@ std::string GroupName(const metrics::PushParams& params) {
   return text;
 }
 
-// Stores the report this run could not deliver. Returns whether it is in the spool.
+// Stores the report this run could not deliver, or with `remove` its delete (no body).
+// Returns whether it is in the spool.
 bool StoreInSpool(const config::Settings& settings,
                   const std::vector<metrics::MetricFamily>& families, std::string_view sidecar_text,
-                  Logger& log) {
+                  bool remove, Logger& log) {
   SpooledReport report;
-  report.method = settings.method == config::PushMethod::kPut ? "PUT" : "POST";
+  report.method = remove ? "DELETE" : settings.method == config::PushMethod::kPut ? "PUT" : "POST";
   report.params = ParamsOf(settings);
-  report.body = metrics::WriteText(families);
-  report.body += sidecar_text;
+  if (!remove) {
+    report.body = metrics::WriteText(families);
+    report.body += sidecar_text;
+  }
+  const std::string what = remove ? "delete" : "report";
   const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
   if (std::string error = spool.Store(report); !error.empty()) {
-    log.Error("the report is lost: cannot spool it: " + error);
+    log.Error("the " + what + " is lost: cannot spool it: " + error);
     return false;
   }
-  log.Warning("report spooled in " + settings.spool_dir +
+  log.Warning(what + " spooled in " + settings.spool_dir +
               "; `pushrun flush` or the next run of this group delivers it");
   return true;
 }
@@ -88,7 +92,9 @@ SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledRep
     metrics::Registry registry;
     registry.Register(std::make_shared<metrics::StaticCollectable>(std::move(parsed.families)));
     const metrics::Pushgateway gateway(settings.gateway_url, settings.push, registry);
-    if (report.method == "PUT") {
+    if (report.method == "DELETE") {
+      gateway.Delete(report.params);  // the client counts the gateway's 202 as success
+    } else if (report.method == "PUT") {
       gateway.Push(report.params);
     } else {
       gateway.PushAdd(report.params);
@@ -120,7 +126,9 @@ bool DeliverFinalReport(const config::Settings& settings,
         bool unavailable = false;
         SendOutcome outcome = SendSpooledReport(deadline.Apply(settings), report, &unavailable);
         if (outcome.error.empty()) {
-          log.Info("delivered the spooled report of " + GroupName(report.params));
+          log.Info(std::string(report.method == "DELETE" ? "delivered the spooled delete of "
+                                                         : "delivered the spooled report of ") +
+                   GroupName(report.params));
         } else if (unavailable) {
           spooled_waiting = true;
         }
@@ -131,10 +139,10 @@ bool DeliverFinalReport(const config::Settings& settings,
   for (const std::string& moved : flushed.set_aside) log.Warning("spooled report: " + moved);
 
   const bool remove = success && settings.delete_on_success;
-  if (spooled_waiting && !remove) {
-    // The gateway did not take the older report: this one joins it in the spool (merged), so
-    // the two arrive in order.
-    StoreInSpool(settings, families, sidecar_text, log);
+  if (spooled_waiting) {
+    // The gateway did not take the older report: this one (or the delete, which replaces it)
+    // joins it in the spool, so the two arrive in order.
+    StoreInSpool(settings, families, sidecar_text, remove, log);
     return false;
   }
   std::vector<metrics::MetricFamily> kept;
@@ -144,11 +152,7 @@ bool DeliverFinalReport(const config::Settings& settings,
                     log, &unavailable, sidecar_text)) {
     return true;
   }
-  if (remove) {
-    log.Warning("the delete (--delete-on-success) is not spooled; the group stays on the gateway");
-    return false;
-  }
-  if (unavailable) StoreInSpool(settings, kept, sidecar_text, log);
+  if (unavailable) StoreInSpool(settings, kept, sidecar_text, remove, log);
   return false;
 }
 

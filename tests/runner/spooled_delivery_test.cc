@@ -408,3 +408,92 @@ TEST_CASE(
   CHECK(std::distance(fs::directory_iterator(spool.rejected_dir()), fs::directory_iterator()) == 1);
   CHECK_THAT(err.str(), Catch::Contains("conflicting type"));
 }
+
+TEST_CASE("Spooled delivery: a delete (--delete-on-success) the gateway cannot take is spooled",
+          "[runner][spool][integration]") {
+  TempDir dir;
+  FaultServer server({ScriptedResponse::Status(503, "down for maintenance")});
+  std::ostringstream err;
+  Logger log(err);
+  Settings settings = SettingsFor(server.url(), dir.path);
+  settings.delete_on_success = true;
+  const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
+  const bool older_spooled = GENERATE(false, true);
+  CAPTURE(older_spooled);
+  if (older_spooled) {
+    REQUIRE(spool
+                .Store({.method = "POST",
+                        .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
+                        .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 1\n"})
+                .empty());
+  }
+  CHECK_FALSE(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 0)}, true, {},
+                                 PushDeadline(settings.push_deadline), log));
+  // With an older report waiting, only that one was tried: the delete must not overtake it.
+  CHECK(server.request_count() == 1);
+  CHECK_THAT(err.str(), Catch::Contains("delete spooled in " + dir.path));
+  CHECK_THAT(err.str(), !Catch::Contains("not spooled"));
+  auto listing = spool.List();
+  REQUIRE(listing.reports.size() == 1);
+  CHECK(listing.reports[0].method == "DELETE");
+  CHECK(listing.reports[0].params.groupings.at("db") == "main");
+  CHECK(listing.reports[0].body.empty());
+}
+
+TEST_CASE("Spooled delivery: a delete the gateway refuses (400) is not spooled",
+          "[runner][spool][integration]") {
+  TempDir dir;
+  FaultServer server({ScriptedResponse::Status(400, "bad")});
+  std::ostringstream err;
+  Logger log(err);
+  Settings settings = SettingsFor(server.url(), dir.path);
+  settings.delete_on_success = true;
+  CHECK_FALSE(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 0)}, true, {},
+                                 PushDeadline(settings.push_deadline), log));
+  CHECK(SpooledCount(dir.path) == 0);
+}
+
+TEST_CASE("Spooled delivery: the group's spooled delete goes out first (202), then the new report",
+          "[runner][spool][integration]") {
+  TempDir dir;
+  FaultServer server({ScriptedResponse::Status(202), ScriptedResponse::Status(200)});
+  std::ostringstream err;
+  Logger log(err);
+  const Settings settings = SettingsFor(server.url(), dir.path);
+  const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
+  REQUIRE(spool
+              .Store({.method = "DELETE",
+                      .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
+                      .body = ""})
+              .empty());
+  CHECK(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 4)}, false, {},
+                           PushDeadline(settings.push_deadline), log));
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].method == "DELETE");
+  CHECK(requests[0].path == "/metrics/job/nightly/db/main");
+  CHECK(requests[0].body.empty());
+  CHECK(requests[1].method == "POST");
+  CHECK_THAT(requests[1].body, Catch::Contains("pushrun_exit_code 4\n"));
+  CHECK(SpooledCount(dir.path) == 0);
+}
+
+TEST_CASE("pushrun flush: a spooled delete is sent as DELETE; refused for good, set aside",
+          "[runner][spool][integration]") {
+  const int status = GENERATE(202, 400);
+  CAPTURE(status);
+  TempDir dir;
+  FaultServer server({ScriptedResponse::Status(status, status == 400 ? "bad group" : "")});
+  std::ostringstream err;
+  Logger log(err);
+  const Settings settings = SettingsFor(server.url(), dir.path);
+  const Spool spool(dir.path, "x");
+  REQUIRE(spool.Store({.method = "DELETE", .params = {.job_name = "j"}, .body = ""}).empty());
+  CHECK(RunFlush(settings, log) == 0);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].method == "DELETE");
+  CHECK(requests[0].path == "/metrics/job/j");
+  CHECK(SpooledCount(dir.path) == 0);
+  CHECK(fs::exists(spool.rejected_dir()) == (status == 400));
+}

@@ -12,9 +12,9 @@
 namespace pushrun::runner {
 
 struct SpooledReport {
-  std::string method;  // "POST" or "PUT"
+  std::string method;  // "POST", "PUT" or "DELETE" (a --delete-on-success delete: no body)
   metrics::PushParams params;
-  std::string body;  // text format 0.0.4
+  std::string body;  // text format 0.0.4; empty for a DELETE
   std::string path;  // the spool file it was read from (empty before storing)
 };
 
@@ -30,8 +30,13 @@ class Spool {
   // run spooled after a successful one does not lose the success timestamp.
   Spool(std::string dir, std::string last_success_family);
 
-  // Stores the report, merged with any report already spooled for its group. Creates the
-  // directory (0700) if needed. Returns "" or what failed.
+  // Stores the report, merged with any report already spooled for its group so that sending
+  // the one stored gives the gateway the state of sending both in order: a DELETE replaces
+  // the older report; a POST or PUT after a DELETE is stored as a PUT of itself; a POST
+  // after a PUT stays a PUT, of the older families under the newer ones; otherwise the newer
+  // report, with the older last-success family when it has none. Creates the directory
+  // (0700) if needed. Returns "" or what failed. Throws std::invalid_argument for a DELETE
+  // with a body.
   std::string Store(const SpooledReport& report) const;
 
   struct Listing {

@@ -38,8 +38,9 @@ std::string LastSuccessFamily(const config::Settings& settings);
 // Delivers the final report of a run. With a gateway and a spool directory (and not a dry run):
 // first the group's spooled report, then this one; if the gateway cannot take this one (or the
 // spooled one, which must not arrive after it), this one is stored in the spool, merged, and
-// a warning says so. Returns whether this report reached its destination now. `sidecar_text`
-// as in DeliverReport.
+// a warning says so. The same holds for the delete of a successful run with
+// --delete-on-success: it is spooled as a DELETE. Returns whether this report reached its
+// destination now. `sidecar_text` as in DeliverReport.
 bool DeliverFinalReport(const config::Settings& settings,
                         std::vector<metrics::MetricFamily> families, bool success,
                         const DeliveryIo& io, const PushDeadline& deadline, Logger& log,
@@ -50,9 +51,9 @@ bool DeliverFinalReport(const config::Settings& settings,
 // (credentials, URL, proxy) rather than the report: a flush with fixed settings delivers it.
 bool IsRefusedForGood(const metrics::PushError& error);
 
-// Sends one spooled report as it was stored (its method, group and body) with the client
-// options of `settings`. The error is "" on success; `refused` per IsRefusedForGood;
-// `unavailable` as in DeliverReport.
+// Sends one spooled report as it was stored (its method, group and body; a DELETE with
+// Pushgateway::Delete) with the client options of `settings`. The error is "" on success; `refused`
+// per IsRefusedForGood; `unavailable` as in DeliverReport.
 SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
                               bool* unavailable = nullptr);
 
