@@ -5,8 +5,8 @@
 #include <set>
 #include <string>
 
-#include "config/temp_dir.h"
 #include "pushrun/config/error.h"
+#include "support/temp_dir.h"
 
 namespace pushrun::config {
 namespace {
@@ -92,8 +92,8 @@ TEST_CASE("Environment: a bad value is an error naming the variable", "[config][
 
 TEST_CASE("Environment: secrets from a file named by a variable, with the permission warning",
           "[config][env][secrets]") {
-  testing::TempDir dir;
-  const std::string token = dir.Write("token", "tok-env-file\n", 0644);
+  pushrun::testing::TempDir dir;
+  const std::string token = dir.File("token", "tok-env-file\n", 0644);
   const EnvironmentSettings env = FromMap({{"PUSHRUN_BEARER_TOKEN_FILE", token}});
   CHECK(env.layer.bearer_token == "tok-env-file");
   REQUIRE(env.warnings.size() == 1);

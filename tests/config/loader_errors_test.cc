@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "config/temp_dir.h"
 #include "pushrun/config/error.h"
 #include "pushrun/config/loader.h"
+#include "support/temp_dir.h"
 
 namespace pushrun::config {
 namespace {
@@ -75,8 +75,8 @@ TEST_CASE("Config file: each mistake is reported at its line, column and key pat
       {"table expected", "gateway = 5\n", 1, 11, "gateway", "expected a table, got an integer"},
   }));
   CAPTURE(c.what, c.toml);
-  testing::TempDir dir;
-  const std::string path = dir.Write("fleet.toml", c.toml);
+  pushrun::testing::TempDir dir;
+  const std::string path = dir.File("fleet.toml", c.toml);
   try {
     LoadConfig(path, NoEnvironment);
     FAIL("no error for: " << c.what);
@@ -120,13 +120,13 @@ TEST_CASE("Config file: a URL with credentials is refused without echoing them",
 }
 
 TEST_CASE("Config file: files over 1 MiB and missing files are refused", "[config][loader]") {
-  testing::TempDir dir;
+  pushrun::testing::TempDir dir;
   SECTION("too large") {
-    const std::string path = dir.Write("big.toml", "# " + std::string(kMaxConfigBytes, 'x'));
+    const std::string path = dir.File("big.toml", "# " + std::string(kMaxConfigBytes, 'x'));
     CHECK_THROWS_WITH(LoadConfig(path, NoEnvironment), Catch::Contains("larger than"));
   }
   SECTION("missing") {
-    CHECK_THROWS_WITH(LoadConfig(dir.path() + "/none.toml", NoEnvironment),
+    CHECK_THROWS_WITH(LoadConfig(dir.path + "/none.toml", NoEnvironment),
                       Catch::Contains("none.toml: No such file"));
   }
 }

@@ -6,10 +6,10 @@
 #include <map>
 #include <string>
 
-#include "config/temp_dir.h"
 #include "pushrun/config/describe.h"
 #include "pushrun/config/error.h"
 #include "pushrun/config/fleet.h"
+#include "support/temp_dir.h"
 
 namespace pushrun::config {
 namespace {
@@ -62,8 +62,8 @@ TEST_CASE("Config file: packaging/fleet.example.toml loads cleanly", "[config][l
 }
 
 TEST_CASE("Config file: every wrapper setting can be set in a job table", "[config][loader]") {
-  testing::TempDir dir;
-  const std::string token = dir.Write("token", "tok-123\n");
+  pushrun::testing::TempDir dir;
+  const std::string token = dir.File("token", "tok-123\n", 0600);
   const std::string toml = R"(
 [jobs.all]
 job = "pushed_name"
@@ -98,7 +98,7 @@ insecure_skip_verify = true
 proxy = "http://proxy:3128"
 gzip = true
 )";
-  const std::string path = dir.Write("fleet.toml", toml);
+  const std::string path = dir.File("fleet.toml", toml);
   const FleetConfig fleet = LoadConfig(path, FakeEnvironment({}));
   CHECK(fleet.warnings.empty());
   const Settings s = ResolveRun(kNoLayer, kNoLayer, fleet, "all", {"--extra", "x"});
@@ -111,13 +111,13 @@ gzip = true
   CHECK(s.timeout == std::chrono::minutes(1));
   CHECK(s.kill_after == std::chrono::seconds(5));
   CHECK(s.timeout_signal == 2);
-  CHECK(s.sidecar == dir.path() + "/side.prom");  // relative to the config file
+  CHECK(s.sidecar == dir.path + "/side.prom");  // relative to the config file
   CHECK(s.sidecar_max_bytes == 1024);
   CHECK(s.max_series == 10);
   CHECK(s.textfile_dir == "/var/lib/textfiles");
   CHECK(s.fail_on_push_error);
   CHECK(s.prefix == "batch");
-  CHECK(s.spool_dir == dir.path() + "/spool");
+  CHECK(s.spool_dir == dir.path + "/spool");
   CHECK(s.lock_file == "/run/lock/all");
   CHECK(s.gateway_url == "http://127.0.0.1:9091/prefix");
   CHECK(s.push.timeout == std::chrono::seconds(2));
@@ -129,8 +129,8 @@ gzip = true
   CHECK(s.push.bearer_token == "tok-123");
   CHECK_FALSE(s.push.basic_auth.has_value());
   CHECK(s.push.tls.ca_file == "/etc/ca.pem");
-  CHECK(s.push.tls.cert_file == dir.path() + "/client.pem");
-  CHECK(s.push.tls.key_file == dir.path() + "/client.key");
+  CHECK(s.push.tls.cert_file == dir.path + "/client.pem");
+  CHECK(s.push.tls.key_file == dir.path + "/client.key");
   CHECK(s.push.tls.insecure_skip_verify);
   CHECK(s.push.proxy == "http://proxy:3128");
   CHECK(s.push.gzip);
@@ -148,9 +148,9 @@ TEST_CASE("Config file: the job name defaults to the table name, the URL may be 
 
 TEST_CASE("Config file: secrets come from files and environment variables",
           "[config][loader][secrets]") {
-  testing::TempDir dir;
+  pushrun::testing::TempDir dir;
   SECTION("basic auth password from a 0600 file: no warning") {
-    const std::string file = dir.Write("pw", "s3cret\n", 0600);
+    const std::string file = dir.File("pw", "s3cret\n", 0600);
     const FleetConfig fleet =
         ParseConfig("[gateway]\nusername = \"ops\"\npassword_file = \"" + file + "\"\n", "f.toml",
                     FakeEnvironment({}));
@@ -161,7 +161,7 @@ TEST_CASE("Config file: secrets come from files and environment variables",
     CHECK(s.push.basic_auth->password == "s3cret");
   }
   SECTION("a secret file readable by others draws a warning naming the file, not the secret") {
-    const std::string file = dir.Write("token", "tok-0644", 0644);
+    const std::string file = dir.File("token", "tok-0644", 0644);
     const FleetConfig fleet = ParseConfig("[gateway]\nbearer_token_file = \"" + file + "\"\n",
                                           "f.toml", FakeEnvironment({}));
     REQUIRE(fleet.warnings.size() == 1);
@@ -170,13 +170,13 @@ TEST_CASE("Config file: secrets come from files and environment variables",
     CHECK_THAT(fleet.warnings[0], !Catch::Contains("tok-0644"));
   }
   SECTION("a group-readable secret of our own group (a Kubernetes fsGroup mount): no warning") {
-    const std::string file = dir.Write("token", "tok-0440", 0440);
+    const std::string file = dir.File("token", "tok-0440", 0440);
     const FleetConfig fleet = ParseConfig("[gateway]\nbearer_token_file = \"" + file + "\"\n",
                                           "f.toml", FakeEnvironment({}));
     CHECK(fleet.warnings.empty());
   }
   SECTION("a secret readable by a group we are not in draws a warning") {
-    const std::string file = dir.Write("token", "tok-0640", 0640);
+    const std::string file = dir.File("token", "tok-0640", 0640);
     // A group this process is not a member of (root may chown to any).
     if (::getuid() == 0 && ::chown(file.c_str(), static_cast<uid_t>(-1), 65534) == 0) {
       const FleetConfig fleet = ParseConfig("[gateway]\nbearer_token_file = \"" + file + "\"\n",
@@ -193,14 +193,14 @@ TEST_CASE("Config file: secrets come from files and environment variables",
     CHECK(s.push.bearer_token == "tok-env");
   }
   SECTION("an empty secret file is an error") {
-    const std::string file = dir.Write("empty", "\n");
+    const std::string file = dir.File("empty", "\n", 0600);
     CHECK_THROWS_WITH(
         ParseConfig("[gateway]\nbearer_token_file = \"" + file + "\"\n", "f.toml",
                     FakeEnvironment({})),
         Catch::Contains("f.toml:2:21: gateway.bearer_token_file: ") && Catch::Contains("empty"));
   }
   SECTION("two sources for one secret are an error") {
-    const std::string file = dir.Write("pw", "x");
+    const std::string file = dir.File("pw", "x", 0600);
     CHECK_THROWS_WITH(
         ParseConfig("[gateway]\nusername = \"u\"\npassword_file = \"" + file +
                         "\"\npassword_env = \"PW\"\n",

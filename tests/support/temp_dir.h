@@ -3,9 +3,11 @@
 // whole-file reader: the two file helpers most tests need.
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -22,10 +24,17 @@ struct TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
-  // Writes `content` to `name` in the directory; returns the full path.
-  std::string File(const std::string& name, const std::string& content) const {
+  // Writes `content` to `name` in the directory, then gives it `mode` if one is given (secret
+  // files are checked for who may read them); returns the full path.
+  std::string File(const std::string& name, const std::string& content,
+                   std::optional<mode_t> mode = std::nullopt) const {
     const std::string file = path + "/" + name;
-    std::ofstream(file, std::ios::binary) << content;
+    {
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
+      out << content;
+      if (!out) throw std::runtime_error("cannot write " + file);
+    }
+    if (mode && ::chmod(file.c_str(), *mode) != 0) throw std::runtime_error("cannot chmod " + file);
     return file;
   }
 
