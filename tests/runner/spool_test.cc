@@ -1,7 +1,6 @@
 #include "pushrun/runner/spool.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -9,6 +8,7 @@
 
 #include "pushrun/metrics/parser.h"
 #include "pushrun/runner/bounded_read.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using pushrun::runner::SendOutcome;
@@ -17,10 +17,10 @@ using pushrun::runner::SpooledReport;
 
 namespace {
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() /
-                  ("pushrun-spool-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-  ~TempDir() { fs::remove_all(path); }
+// A spool directory that does not exist yet (the spool makes it), inside a fresh TempDir.
+struct SpoolDir {
+  pushrun::testing::TempDir parent;
+  fs::path path = fs::path(parent.path) / "spool";
 };
 
 SpooledReport Report(std::string job, std::string body, std::string instance = "a/b c") {
@@ -41,7 +41,7 @@ const std::string kFailure = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 
 }  // namespace
 
 TEST_CASE("Spool: a stored report comes back with its group, method and body", "[runner][spool]") {
-  TempDir dir;
+  SpoolDir dir;
   Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
   REQUIRE(spool.Store(Report("nightly/backup", kFailure, "")).empty());
   Spool::Listing listing = spool.List();
@@ -55,7 +55,7 @@ TEST_CASE("Spool: a stored report comes back with its group, method and body", "
 
 TEST_CASE("Spool: a failed run's report keeps the older last-success timestamp",
           "[runner][spool]") {
-  TempDir dir;
+  SpoolDir dir;
   Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
   REQUIRE(spool.Store(Report("j", kSuccess)).empty());
   REQUIRE(spool.Store(Report("j", kFailure)).empty());
@@ -67,7 +67,7 @@ TEST_CASE("Spool: a failed run's report keeps the older last-success timestamp",
 }
 
 TEST_CASE("Spool: groups are kept apart, one file each", "[runner][spool]") {
-  TempDir dir;
+  SpoolDir dir;
   Spool spool(dir.path, "x");
   REQUIRE(spool.Store(Report("j", kFailure, "one")).empty());
   REQUIRE(spool.Store(Report("j", kSuccess, "two")).empty());
@@ -78,7 +78,7 @@ TEST_CASE("Spool: groups are kept apart, one file each", "[runner][spool]") {
 
 TEST_CASE("Spool: flush removes only what was delivered and reports foreign files",
           "[runner][spool]") {
-  TempDir dir;
+  SpoolDir dir;
   Spool spool(dir.path, "x");
   REQUIRE(spool.Store(Report("ok", kFailure)).empty());
   REQUIRE(spool.Store(Report("refused", kFailure)).empty());
@@ -102,7 +102,7 @@ TEST_CASE("Spool: flush removes only what was delivered and reports foreign file
 }
 
 TEST_CASE("Spool: flush of one group leaves the others", "[runner][spool]") {
-  TempDir dir;
+  SpoolDir dir;
   Spool spool(dir.path, "x");
   REQUIRE(spool.Store(Report("a", kFailure)).empty());
   REQUIRE(spool.Store(Report("b", kFailure)).empty());
@@ -116,7 +116,7 @@ TEST_CASE("Spool: flush of one group leaves the others", "[runner][spool]") {
 
 TEST_CASE("Spool: a report the gateway refused is set aside in rejected/, not kept forever",
           "[runner][spool]") {
-  TempDir dir;
+  SpoolDir dir;
   Spool spool(dir.path, "x");
   REQUIRE(spool.Store(Report("refused", kFailure)).empty());
   REQUIRE(spool.Store(Report("later", kFailure)).empty());
@@ -166,7 +166,7 @@ TEST_CASE("Spool: a report the gateway refused is set aside in rejected/, not ke
 
 TEST_CASE("Spool: a refused report replaced by a newer one meanwhile stays for the next flush",
           "[runner][spool]") {
-  TempDir dir;
+  SpoolDir dir;
   Spool spool(dir.path, "x");
   REQUIRE(spool.Store(Report("j", kFailure)).empty());
   const Spool::FlushResult result = spool.Flush([&](const SpooledReport&) {
@@ -183,17 +183,112 @@ TEST_CASE("Spool: a refused report replaced by a newer one meanwhile stays for t
 }
 
 TEST_CASE("ReadFileBounded: refuses large files, FIFOs and symlinks", "[runner][spool]") {
-  TempDir dir;
-  fs::create_directories(dir.path);
+  pushrun::testing::TempDir temp;
+  const fs::path dir = temp.path;
   std::string out;
-  std::ofstream(dir.path / "big") << std::string(1000, 'x');
-  CHECK_THAT(pushrun::runner::ReadFileBounded(dir.path / "big", 999, &out),
+  std::ofstream(dir / "big") << std::string(1000, 'x');
+  CHECK_THAT(pushrun::runner::ReadFileBounded(dir / "big", 999, &out),
              Catch::Contains("limit of 999 bytes"));
-  CHECK(pushrun::runner::ReadFileBounded(dir.path / "big", 1000, &out).empty());
+  CHECK(pushrun::runner::ReadFileBounded(dir / "big", 1000, &out).empty());
   CHECK(out.size() == 1000);
-  fs::create_symlink(dir.path / "big", dir.path / "link");
-  CHECK_FALSE(pushrun::runner::ReadFileBounded(dir.path / "link", 5000, &out).empty());
-  REQUIRE(::mkfifo((dir.path / "fifo").c_str(), 0600) == 0);
-  CHECK_THAT(pushrun::runner::ReadFileBounded(dir.path / "fifo", 5000, &out),
+  fs::create_symlink(dir / "big", dir / "link");
+  CHECK_FALSE(pushrun::runner::ReadFileBounded(dir / "link", 5000, &out).empty());
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  CHECK_THAT(pushrun::runner::ReadFileBounded(dir / "fifo", 5000, &out),
              Catch::Contains("not a regular file"));
+}
+
+namespace {
+
+SpooledReport Delete(std::string job, std::string instance = "a/b c") {
+  SpooledReport r = Report(std::move(job), "", std::move(instance));
+  r.method = "DELETE";
+  return r;
+}
+
+// The one entry of group "j" after storing `reports` in order.
+SpooledReport StoredAfter(const std::vector<SpooledReport>& reports) {
+  SpoolDir dir;
+  Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
+  for (const SpooledReport& report : reports) REQUIRE(spool.Store(report).empty());
+  Spool::Listing listing = spool.List();
+  REQUIRE(listing.problems.empty());
+  REQUIRE(listing.reports.size() == 1);
+  return listing.reports[0];
+}
+
+}  // namespace
+
+TEST_CASE("Spool: a DELETE replaces whatever the group had spooled, and comes back bodiless",
+          "[runner][spool]") {
+  SpooledReport older = Report("j", kSuccess);
+  older.method = GENERATE(as<std::string>{}, "POST", "PUT", "DELETE");
+  if (older.method == "DELETE") older.body.clear();
+  CAPTURE(older.method);
+  const SpooledReport stored = StoredAfter({older, Delete("j")});
+  CHECK(stored.method == "DELETE");
+  CHECK(stored.params.job_name == "j");
+  CHECK(stored.params.groupings.at("instance") == "a/b c");
+  CHECK(stored.body.empty());  // nothing of the older report is kept: it would be deleted
+}
+
+TEST_CASE("Spool: a report after a spooled DELETE becomes a PUT of that report alone",
+          "[runner][spool]") {
+  // On the gateway DELETE then POST leaves the group with only the POSTed families: a PUT
+  // does that in one request. No last-success time is carried over from the run that
+  // deleted: online, DELETE then a failed run's POST leaves none either.
+  const std::string method = GENERATE(as<std::string>{}, "POST", "PUT");
+  CAPTURE(method);
+  SpooledReport after = Report("j", kFailure);
+  after.method = method;
+  const SpooledReport stored = StoredAfter({Report("j", kSuccess), Delete("j"), after});
+  CHECK(stored.method == "PUT");
+  CHECK(stored.body == kFailure);
+}
+
+TEST_CASE("Spool: a POST after a spooled PUT stays a PUT, the older families under the newer",
+          "[runner][spool]") {
+  // DELETE, POST a, POST b leaves a's families not in b plus b on the gateway: PUT of both.
+  const std::string kSidecar = "# TYPE batch_rows gauge\nbatch_rows 42\n";
+  const SpooledReport stored =
+      StoredAfter({Delete("j"), Report("j", kFailure + kSidecar), Report("j", kSuccess)});
+  CHECK(stored.method == "PUT");
+  CHECK_THAT(stored.body, Catch::Contains("pushrun_exit_code 0\n"));
+  CHECK_THAT(stored.body, !Catch::Contains("pushrun_exit_code 3"));
+  CHECK_THAT(stored.body, Catch::Contains("pushrun_last_success_timestamp_seconds 1700000000\n"));
+  CHECK_THAT(stored.body, Catch::Contains("batch_rows 42\n"));
+}
+
+TEST_CASE("Spool: a spooled DELETE is flushed like a report and set aside when refused",
+          "[runner][spool]") {
+  SpoolDir dir;
+  Spool spool(dir.path, "x");
+  REQUIRE(spool.Store(Delete("gone")).empty());
+  REQUIRE(spool.Store(Delete("refused")).empty());
+  std::vector<std::string> methods;
+  const Spool::FlushResult result = spool.Flush([&](const SpooledReport& r) {
+    methods.push_back(r.method);
+    if (r.params.job_name == "refused") return SendOutcome{.error = "HTTP 400", .refused = true};
+    return SendOutcome{};
+  });
+  CHECK(methods == std::vector<std::string>{"DELETE", "DELETE"});
+  CHECK(result.errors.empty());
+  CHECK(result.set_aside.size() == 1);
+  CHECK(spool.List().reports.empty());
+}
+
+TEST_CASE("Spool: a DELETE file with a body is reported as corrupt, left in place",
+          "[runner][spool]") {
+  SpoolDir dir;
+  Spool spool(dir.path, "x");
+  REQUIRE(spool.Store(Report("j", kFailure)).empty());
+  const fs::path file = spool.List().reports.at(0).path;
+  std::string text;
+  REQUIRE(pushrun::runner::ReadFileBounded(file, 1 << 20, &text).empty());
+  text.replace(text.find("# method POST"), 13, "# method DELETE");
+  std::ofstream(file, std::ios::trunc) << text;
+  Spool::Listing listing = spool.List();
+  CHECK(listing.reports.empty());
+  REQUIRE(listing.problems.size() == 1);
+  CHECK_THAT(listing.problems[0], Catch::Contains("DELETE with a body"));
 }
