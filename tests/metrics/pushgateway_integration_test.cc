@@ -2,16 +2,11 @@
 // free loopback port, memory only) and against a scripted fault server. What the gateway stored
 // is read back from its /metrics page.
 
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "pushrun/metrics/collectable.h"
@@ -20,6 +15,8 @@
 #include "pushrun/metrics/registry.h"
 #include "support/fault_server.h"
 #include "support/pushgateway_process.h"
+#include "support/run_process.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -27,6 +24,8 @@ using namespace pushrun::metrics;
 using pushrun::testing::FaultServer;
 using pushrun::testing::PushgatewayProcess;
 using pushrun::testing::ScriptedResponse;
+using pushrun::testing::TempDir;
+using pushrun::testing::WaitUntil;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
@@ -52,36 +51,6 @@ class Gauges {
     return *this;
   }
   Registry registry;
-};
-
-// Whether `condition` holds within a few seconds. The gateway applies a DELETE after its 202
-// answer (pushes are checked and applied before their 200), so deletions are polled for.
-template <typename Condition>
-bool Eventually(Condition condition) {
-  const auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (!condition()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return true;
-}
-
-// A temporary directory removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pushrun-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
 };
 
 }  // namespace
@@ -149,7 +118,8 @@ TEST_CASE("Pushgateway (real): DELETE removes exactly the group and no other",
 
   PushResult result = client.Delete({.job_name = "j", .groupings = {{"i", "1"}}});
   CHECK(result.status == 202);
-  CHECK(Eventually([&] { return gateway.Lines("pushrun_it_g", {"i=\"1\""}).empty(); }));
+  // The gateway applies a DELETE after its 202 answer, so the deletion is polled for.
+  CHECK(WaitUntil([&] { return gateway.Lines("pushrun_it_g", {"i=\"1\""}).empty(); }));
   CHECK(gateway.Lines("pushrun_it_g", {"i=\"2\""}).size() == 1);
   CHECK(gateway.Lines("pushrun_it_g").size() == 2);
 }
@@ -234,19 +204,18 @@ TEST_CASE("Pushgateway (real): a base URL with a path prefix reaches --web.route
 TEST_CASE("Pushgateway (real): TLS with basic auth from --web.config.file",
           "[metrics][push][integration]") {
   TempDir dir;
-  const std::string cert = (dir.path() / "cert.pem").string();
-  const std::string key = (dir.path() / "key.pem").string();
+  const std::string cert = dir.path + "/cert.pem";
+  const std::string key = dir.path + "/key.pem";
   const std::string command =
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
       "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
       key + "' -out '" + cert + "' >/dev/null 2>&1";
   REQUIRE(std::system(command.c_str()) == 0);
   // bcrypt (cost 4) of "pushrun-test-password", made once with Python's crypt module.
-  const std::string web_config = (dir.path() / "web.yml").string();
-  std::ofstream(web_config) << "tls_server_config:\n  cert_file: " << cert
-                            << "\n  key_file: " << key
-                            << "\nbasic_auth_users:\n  alice: "
-                               "$2b$04$5P4PKW15znLVqyOoFnCnfuFxNrjDhrETCzpTiZRLbX/DGgEUtSp.m\n";
+  const std::string web_config =
+      dir.File("web.yml", "tls_server_config:\n  cert_file: " + cert + "\n  key_file: " + key +
+                              "\nbasic_auth_users:\n  alice: "
+                              "$2b$04$5P4PKW15znLVqyOoFnCnfuFxNrjDhrETCzpTiZRLbX/DGgEUtSp.m\n");
   PushgatewayProcess::Options gateway_options;
   gateway_options.web_config_file = web_config;
   gateway_options.https = true;
