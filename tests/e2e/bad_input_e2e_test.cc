@@ -8,31 +8,16 @@
 #include <vector>
 
 #include "support/pushgateway_process.h"
-#include "support/run_process.h"
+#include "support/pushrun_binary.h"
 
 #ifdef PUSHRUN_BINARY
 
 namespace {
 
-using pushrun::testing::ProcessOptions;
 using pushrun::testing::ProcessResult;
+using pushrun::testing::PushedValue;
 using pushrun::testing::PushgatewayProcess;
-
-ProcessResult Pushrun(std::vector<std::string> args) {
-  args.insert(args.begin(), PUSHRUN_BINARY);
-  ProcessOptions options;
-  options.unset_env = {"PUSHRUN_GATEWAY",          "PUSHRUN_JOB",       "PUSHRUN_GROUPING",
-                       "PUSHRUN_CONFIG",           "PUSHRUN_SPOOL_DIR", "PUSHRUN_MAX_SERIES",
-                       "PUSHRUN_SIDECAR_MAX_BYTES"};
-  return pushrun::testing::RunProcess(args, options);
-}
-
-std::optional<double> Value(const PushgatewayProcess& gateway, const std::string& name,
-                            const std::string& job) {
-  const auto lines = gateway.Lines(name, {"job=\"" + job + "\""});
-  if (lines.size() != 1) return std::nullopt;
-  return std::stod(lines[0].substr(lines[0].rfind(' ') + 1));
-}
+using pushrun::testing::Pushrun;
 
 std::size_t CountLines(const std::string& text) {
   std::size_t n = 0;
@@ -54,9 +39,9 @@ TEST_CASE("pushrun (bad input): a 1 GiB sidecar is refused in small memory, core
   CHECK_THAT(result.err, Catch::Contains("sidecar refused: "));
   CHECK_THAT(result.err,
              Catch::Contains(": 1073741824 bytes, larger than the limit of 16777216 bytes"));
-  CHECK(Value(gateway, "pushrun_exit_code", "huge") == 4.0);
-  CHECK(Value(gateway, "pushrun_sidecar_valid", "huge") == 0.0);
-  const auto rss = Value(gateway, "pushrun_max_rss_bytes", "outer");
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "huge") == 4.0);
+  CHECK(PushedValue(gateway, "pushrun_sidecar_valid", "huge") == 0.0);
+  const auto rss = PushedValue(gateway, "pushrun_max_rss_bytes", "outer");
   REQUIRE(rss.has_value());
   CHECK(*rss < 64.0 * 1024 * 1024);
 }
@@ -80,8 +65,8 @@ TEST_CASE("pushrun (bad input): hostile sidecars give one error line and the cor
   CHECK_THAT(result.err, Catch::StartsWith("pushrun: error: sidecar refused: "));
   CHECK(CountLines(result.err) == 1);
   CHECK(result.err.size() < 512);
-  CHECK(Value(gateway, "pushrun_exit_code", "hostile") == 9.0);
-  CHECK(Value(gateway, "pushrun_sidecar_valid", "hostile") == 0.0);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "hostile") == 9.0);
+  CHECK(PushedValue(gateway, "pushrun_sidecar_valid", "hostile") == 0.0);
 }
 
 #endif  // PUSHRUN_BINARY

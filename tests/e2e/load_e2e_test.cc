@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/pushgateway_process.h"
+#include "support/pushrun_binary.h"
 #include "support/run_process.h"
 
 #ifdef PUSHRUN_BINARY
@@ -16,9 +17,7 @@ TEST_CASE("pushrun (load): 200 wrapped jobs started at once all land, each in it
           "[e2e][load][integration]") {
   constexpr int kJobs = 200;
   pushrun::testing::PushgatewayProcess gateway;
-  pushrun::testing::ProcessOptions options;
-  options.unset_env = {"PUSHRUN_GATEWAY", "PUSHRUN_JOB",       "PUSHRUN_GROUPING", "PUSHRUN_CONFIG",
-                       "PUSHRUN_METHOD",  "PUSHRUN_SPOOL_DIR", "PUSHRUN_LOCK_FILE"};
+  const pushrun::testing::ProcessOptions options = pushrun::testing::WithoutPushrunEnvironment();
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<pushrun::testing::ChildProcess>> runs;
   for (int n = 0; n < kJobs; ++n) {

@@ -16,6 +16,7 @@
 
 #include "support/fault_server.h"
 #include "support/pushgateway_process.h"
+#include "support/pushrun_binary.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
@@ -26,40 +27,14 @@ namespace {
 namespace fs = std::filesystem;
 using pushrun::testing::ChildProcess;
 using pushrun::testing::FaultServer;
-using pushrun::testing::ProcessOptions;
 using pushrun::testing::ProcessResult;
+using pushrun::testing::PushedValue;
 using pushrun::testing::PushgatewayProcess;
-using pushrun::testing::RunProcess;
+using pushrun::testing::Pushrun;
+using pushrun::testing::PushrunArgv;
 using pushrun::testing::ScriptedResponse;
 using pushrun::testing::WaitUntil;
-
-std::vector<std::string> Argv(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{PUSHRUN_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
-ProcessOptions Clean() {
-  ProcessOptions options;
-  // The caller's PUSHRUN_* settings must not leak into the test.
-  options.unset_env = {"PUSHRUN_GATEWAY", "PUSHRUN_JOB",          "PUSHRUN_GROUPING",
-                       "PUSHRUN_CONFIG",  "PUSHRUN_METHOD",       "PUSHRUN_TEXTFILE_DIR",
-                       "PUSHRUN_PREFIX",  "PUSHRUN_SPOOL_DIR",    "PUSHRUN_LOCK_FILE",
-                       "PUSHRUN_RETRIES", "PUSHRUN_PUSH_DEADLINE"};
-  return options;
-}
-
-ProcessResult Pushrun(const std::vector<std::string>& args) {
-  return RunProcess(Argv(args), Clean());
-}
-
-std::optional<double> Value(const PushgatewayProcess& gateway, const std::string& name,
-                            const std::string& job, std::vector<std::string> fragments = {}) {
-  fragments.push_back("job=\"" + job + "\"");
-  const auto lines = gateway.Lines(name, fragments);
-  if (lines.size() != 1) return std::nullopt;
-  return std::stod(lines[0].substr(lines[0].rfind(' ') + 1));
-}
+using pushrun::testing::WithoutPushrunEnvironment;
 
 using pushrun::testing::TempDir;
 
@@ -96,7 +71,7 @@ TEST_CASE("pushrun (faults): gateway stopped during the run, report spooled, flu
   const std::vector<std::string> flags{"--gateway", gateway.url(), "--job",           "spooled",
                                        "-g",        "shard=a/1",   "--spool-dir",     spool.path,
                                        "--retries", "1",           "--push-deadline", "2s"};
-  ChildProcess run(Argv(Join(flags, Command(3, "1"))), Clean());
+  ChildProcess run(PushrunArgv(Join(flags, Command(3, "1"))), WithoutPushrunEnvironment());
   gateway.Stop();  // while the command runs
   const ProcessResult result = run.Wait();
   CHECK(result.status() == 3);  // the job's status, whatever happened to the push
@@ -108,18 +83,19 @@ TEST_CASE("pushrun (faults): gateway stopped during the run, report spooled, flu
     const ProcessResult flush =
         Pushrun({"flush", "--gateway", gateway.url(), "--spool-dir", spool.path});
     CHECK(flush.status() == 0);
-    CHECK(Value(gateway, "pushrun_exit_code", "spooled", {"shard=\"a/1\""}) == 3.0);
-    CHECK(Value(gateway, "pushrun_success", "spooled", {"shard=\"a/1\""}) == 0.0);
-    CHECK(Value(gateway, "batch_rows", "spooled", {"shard=\"a/1\""}) == 42.0);
+    CHECK(PushedValue(gateway, "pushrun_exit_code", "spooled", {"shard=\"a/1\""}) == 3.0);
+    CHECK(PushedValue(gateway, "pushrun_success", "spooled", {"shard=\"a/1\""}) == 0.0);
+    CHECK(PushedValue(gateway, "batch_rows", "spooled", {"shard=\"a/1\""}) == 42.0);
     CHECK(SpooledFiles(spool.path) == 0);
     CHECK(Pushrun({"flush", "--gateway", gateway.url(), "--spool-dir", spool.path}).status() == 0);
   }
   SECTION("the group's next run delivers it first, then its own report") {
     const ProcessResult next = Pushrun(Join(flags, Command(0)));
     CHECK(next.status() == 0);
-    CHECK(Value(gateway, "pushrun_exit_code", "spooled", {"shard=\"a/1\""}) == 0.0);
-    CHECK(Value(gateway, "pushrun_last_success_timestamp_seconds", "spooled", {"shard=\"a/1\""})
-              .has_value());
+    CHECK(PushedValue(gateway, "pushrun_exit_code", "spooled", {"shard=\"a/1\""}) == 0.0);
+    CHECK(
+        PushedValue(gateway, "pushrun_last_success_timestamp_seconds", "spooled", {"shard=\"a/1\""})
+            .has_value());
     CHECK(SpooledFiles(spool.path) == 0);
   }
 }
@@ -136,9 +112,10 @@ TEST_CASE("pushrun (faults): while the gateway is down no last-success time is l
   CHECK(SpooledFiles(spool.path) == 1);
   gateway.Start();
   CHECK(Pushrun(Join(flags, Command(4))).status() == 4);  // flushes, then pushes its own
-  CHECK(Value(gateway, "pushrun_exit_code", "outage") == 4.0);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "outage") == 4.0);
   // The success of the first run survived two failed runs and the outage.
-  const auto last_success = Value(gateway, "pushrun_last_success_timestamp_seconds", "outage");
+  const auto last_success =
+      PushedValue(gateway, "pushrun_last_success_timestamp_seconds", "outage");
   REQUIRE(last_success.has_value());
   CHECK(*last_success > 1.7e9);
   CHECK(SpooledFiles(spool.path) == 0);
@@ -209,8 +186,9 @@ TEST_CASE("pushrun (faults): a gateway that never answers cannot hold pushrun pa
   SECTION("a run ended by SIGTERM") {
     const std::string started =
         spool.path + "/../" + fs::path(spool.path).filename().string() + ".started";
-    ChildProcess run(Argv(Join(flags, {"/bin/sh", "-c", "touch '" + started + "'; exec sleep 30"})),
-                     Clean());
+    ChildProcess run(
+        PushrunArgv(Join(flags, {"/bin/sh", "-c", "touch '" + started + "'; exec sleep 30"})),
+        WithoutPushrunEnvironment());
     REQUIRE(WaitUntil([&] { return fs::exists(started); }));
     const auto start = std::chrono::steady_clock::now();
     run.Signal(SIGTERM);
@@ -246,20 +224,21 @@ TEST_CASE("pushrun (faults): a held lock skips the run with 75 and records the s
   const std::string marker = dir.path + "/ran";
   const std::vector<std::string> flags{"--gateway", gateway.url(), "--job",
                                        "locked",    "--lock",      lock};
-  ChildProcess first(Argv(Join(flags, {"/bin/sh", "-c", "touch " + dir.path + "/first; sleep 2"})),
-                     Clean());
+  ChildProcess first(
+      PushrunArgv(Join(flags, {"/bin/sh", "-c", "touch " + dir.path + "/first; sleep 2"})),
+      WithoutPushrunEnvironment());
   REQUIRE(WaitUntil([&] { return fs::exists(dir.path + "/first"); }));
 
   const ProcessResult second = Pushrun(Join(flags, {"/bin/touch", marker}));
   CHECK(second.status() == 75);
   CHECK_FALSE(fs::exists(marker));  // the command did not start
   CHECK_THAT(second.err, Catch::Contains("another run holds " + lock));
-  CHECK(Value(gateway, "pushrun_skipped", "locked") == 1.0);
-  CHECK_FALSE(Value(gateway, "pushrun_exit_code", "locked").has_value());
+  CHECK(PushedValue(gateway, "pushrun_skipped", "locked") == 1.0);
+  CHECK_FALSE(PushedValue(gateway, "pushrun_exit_code", "locked").has_value());
 
   CHECK(first.Wait().status() == 0);
-  CHECK(Value(gateway, "pushrun_skipped", "locked") == 0.0);  // the latest run did run
-  CHECK(Value(gateway, "pushrun_exit_code", "locked") == 0.0);
+  CHECK(PushedValue(gateway, "pushrun_skipped", "locked") == 0.0);  // the latest run did run
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "locked") == 0.0);
   // Released: the next run goes ahead.
   CHECK(Pushrun(Join(flags, {"/bin/touch", marker})).status() == 0);
   CHECK(fs::exists(marker));
@@ -282,10 +261,40 @@ TEST_CASE("pushrun flush: corrupt and foreign files are reported and left, the r
   CHECK(flush.status() == 1);
   CHECK_THAT(flush.err, Catch::Contains("group-0123456789abcdef.report"));
   CHECK_THAT(flush.err, Catch::Contains("README: not a pushrun spool file"));
-  CHECK(Value(gateway, "pushrun_exit_code", "kept") == 0.0);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "kept") == 0.0);
   CHECK(fs::exists(spool.path + "/README"));
   CHECK(fs::exists(spool.path + "/group-0123456789abcdef.report"));
   CHECK(SpooledFiles(spool.path) == 1);  // only the corrupt one
+}
+
+TEST_CASE("pushrun (faults): a --delete-on-success delete the gateway missed is spooled, flushed",
+          "[e2e][reliability][integration]") {
+  PushgatewayProcess gateway;
+  TempDir spool;
+  std::vector<std::string> flags{"--gateway", gateway.url(), "--job", "per_run", "-g", "run=7"};
+  flags.insert(flags.end(), {"--spool-dir", spool.path, "--push-deadline", "1s"});
+  flags.push_back("--delete-on-success");
+  gateway.Stop();
+  const ProcessResult run = Pushrun(Join(flags, Command(0)));
+  CHECK(run.status() == 0);  // the job's status, whatever happened to the delete
+  CHECK_THAT(run.err, Catch::Contains("delete spooled in " + spool.path));
+  CHECK(SpooledFiles(spool.path) == 1);
+
+  gateway.Start();
+  // The group's old report, as it would still be on a gateway that was only unreachable (a
+  // restarted test gateway forgets it): an old failure that alerts would fire on.
+  CHECK(Pushrun({"--gateway", gateway.url(), "--job", "per_run", "-g", "run=7", "--", "/bin/sh",
+                 "-c", "exit 3"})
+            .status() == 3);
+  REQUIRE(PushedValue(gateway, "pushrun_exit_code", "per_run", {"run=\"7\""}) == 3.0);
+  const ProcessResult flush =
+      Pushrun({"flush", "--gateway", gateway.url(), "--spool-dir", spool.path});
+  CHECK(flush.status() == 0);
+  CHECK(SpooledFiles(spool.path) == 0);
+  // The gateway applies a DELETE just after answering 202.
+  CHECK(WaitUntil([&] {
+    return !PushedValue(gateway, "pushrun_exit_code", "per_run", {"run=\"7\""}).has_value();
+  }));
 }
 
 #endif  // PUSHRUN_BINARY

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/pushgateway_process.h"
+#include "support/pushrun_binary.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
@@ -24,28 +25,11 @@ namespace {
 using pushrun::testing::ChildProcess;
 using pushrun::testing::ProcessOptions;
 using pushrun::testing::ProcessResult;
+using pushrun::testing::PushedValue;
 using pushrun::testing::PushgatewayProcess;
+using pushrun::testing::Pushrun;
 using pushrun::testing::RunProcess;
 using pushrun::testing::WaitUntil;
-
-ProcessResult Pushrun(const std::vector<std::string>& args, ProcessOptions options = {}) {
-  std::vector<std::string> argv{PUSHRUN_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  // The caller's PUSHRUN_* settings must not leak into the test.
-  options.unset_env.insert(options.unset_env.end(),
-                           {"PUSHRUN_GATEWAY", "PUSHRUN_JOB", "PUSHRUN_GROUPING", "PUSHRUN_CONFIG",
-                            "PUSHRUN_METHOD", "PUSHRUN_TEXTFILE_DIR", "PUSHRUN_PREFIX"});
-  return RunProcess(argv, options);
-}
-
-// The value of `name` for job `job` on the gateway (with every fragment), if there is one.
-std::optional<double> Value(const PushgatewayProcess& gateway, const std::string& name,
-                            const std::string& job, std::vector<std::string> fragments = {}) {
-  fragments.push_back("job=\"" + job + "\"");
-  const auto lines = gateway.Lines(name, fragments);
-  if (lines.size() != 1) return std::nullopt;
-  return std::stod(lines[0].substr(lines[0].rfind(' ') + 1));
-}
 
 // Shell that fills $PUSHRUN_METRICS_FILE with `lines` valid series (about 30 bytes each) before
 // whatever a test appends: enough of them and the sidecar goes to the gateway while it is
@@ -83,10 +67,10 @@ TEST_CASE("pushrun: exits with the command's status and pushes it", "[e2e][integ
                                "exit " + std::to_string(code)});
   INFO(result.err);
   CHECK(result.status() == code);
-  CHECK(Value(gateway, "pushrun_exit_code", job) == code);
-  CHECK(Value(gateway, "pushrun_success", job) == (code == 0 ? 1 : 0));
-  CHECK(Value(gateway, "pushrun_signal", job) == 0);
-  CHECK(Value(gateway, "pushrun_running", job) == 0);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", job) == code);
+  CHECK(PushedValue(gateway, "pushrun_success", job) == (code == 0 ? 1 : 0));
+  CHECK(PushedValue(gateway, "pushrun_signal", job) == 0);
+  CHECK(PushedValue(gateway, "pushrun_running", job) == 0);
 }
 
 TEST_CASE("pushrun: a command killed by SIGTERM gives 143 and signal 15", "[e2e][integration]") {
@@ -94,9 +78,9 @@ TEST_CASE("pushrun: a command killed by SIGTERM gives 143 and signal 15", "[e2e]
   const auto result = Pushrun(
       {"--gateway", gateway.url(), "--job", "killed", "--", "/bin/sh", "-c", "kill -TERM $$"});
   CHECK(result.status() == 143);
-  CHECK(Value(gateway, "pushrun_signal", "killed") == 15);
-  CHECK(Value(gateway, "pushrun_exit_code", "killed") == 143);
-  CHECK(Value(gateway, "pushrun_success", "killed") == 0);
+  CHECK(PushedValue(gateway, "pushrun_signal", "killed") == 15);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "killed") == 143);
+  CHECK(PushedValue(gateway, "pushrun_success", "killed") == 0);
 }
 
 TEST_CASE("pushrun: a missing command gives 127, a non-executable one 126", "[e2e][integration]") {
@@ -110,12 +94,12 @@ TEST_CASE("pushrun: a missing command gives 127, a non-executable one 126", "[e2
         Pushrun({"--gateway", gateway.url(), "--job", "missing", "--", "/nonexistent/command"});
     CHECK(result.status() == 127);
     CHECK_THAT(result.err, Catch::Contains("pushrun: error:"));
-    CHECK(Value(gateway, "pushrun_exit_code", "missing") == 127);
+    CHECK(PushedValue(gateway, "pushrun_exit_code", "missing") == 127);
   }
   SECTION("not executable") {
     const auto result = Pushrun({"--gateway", gateway.url(), "--job", "noexec", "--", plain});
     CHECK(result.status() == 126);
-    CHECK(Value(gateway, "pushrun_exit_code", "noexec") == 126);
+    CHECK(PushedValue(gateway, "pushrun_exit_code", "noexec") == 126);
   }
 }
 
@@ -129,8 +113,8 @@ TEST_CASE("pushrun: --timeout stops the whole group with 124 and leaves nothing 
               ProcessOptions{.env = {"D=" + dir.path}});
   CHECK(result.status() == 124);
   CHECK(result.seconds < 20);  // generous: "quickly", not a performance bound
-  CHECK(Value(gateway, "pushrun_timed_out", "slow") == 1);
-  CHECK(Value(gateway, "pushrun_exit_code", "slow") == 124);
+  CHECK(PushedValue(gateway, "pushrun_timed_out", "slow") == 1);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "slow") == 124);
   const pid_t grandchild = std::stoi(ReadFile(dir.path + "/pid"));
   CHECK(WaitUntil([&] { return !Running(grandchild); }, std::chrono::seconds(5)));
 }
@@ -152,8 +136,8 @@ wait)";
   INFO(result.err);
   CHECK(WaitUntil([&] { return std::filesystem::exists(dir.path + "/got"); },
                   std::chrono::seconds(5)));
-  CHECK(Value(gateway, "pushrun_received_signal", "terminated") == 15);
-  CHECK(Value(gateway, "pushrun_success", "terminated") == 0);
+  CHECK(PushedValue(gateway, "pushrun_received_signal", "terminated") == 15);
+  CHECK(PushedValue(gateway, "pushrun_success", "terminated") == 0);
   CHECK(result.signal == 0);  // pushrun itself ended normally, after pushing
 }
 
@@ -173,8 +157,8 @@ exit $(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l))";
                   "--gateway", gateway.url(), "--job", "pid1", "--", "/bin/sh", "-c", script});
   INFO(result.err);
   CHECK(result.status() == 0);
-  CHECK(Value(gateway, "pushrun_exit_code", "pid1") == 0);
-  const auto reaped = Value(gateway, "pushrun_orphans_reaped", "pid1");
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "pid1") == 0);
+  const auto reaped = PushedValue(gateway, "pushrun_orphans_reaped", "pid1");
   REQUIRE(reaped.has_value());
   CHECK(*reaped >= 1);
 }
@@ -184,30 +168,30 @@ TEST_CASE("pushrun: measured values on the gateway are right", "[e2e][integratio
   SECTION("duration of sleep 0.3") {
     REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "sleeper", "--", "/bin/sleep", "0.3"})
                 .status() == 0);
-    const auto duration = Value(gateway, "pushrun_duration_seconds", "sleeper");
+    const auto duration = PushedValue(gateway, "pushrun_duration_seconds", "sleeper");
     REQUIRE(duration.has_value());
     CHECK(*duration >= 0.29);
     CHECK(*duration < 5);
-    const auto start = Value(gateway, "pushrun_start_timestamp_seconds", "sleeper");
-    const auto end = Value(gateway, "pushrun_end_timestamp_seconds", "sleeper");
+    const auto start = PushedValue(gateway, "pushrun_start_timestamp_seconds", "sleeper");
+    const auto end = PushedValue(gateway, "pushrun_end_timestamp_seconds", "sleeper");
     REQUIRE((start && end));
     CHECK(*end - *start == Approx(*duration).margin(0.1));
-    CHECK(Value(gateway, "pushrun_last_success_timestamp_seconds", "sleeper") == end);
+    CHECK(PushedValue(gateway, "pushrun_last_success_timestamp_seconds", "sleeper") == end);
   }
   SECTION("CPU seconds of a busy loop") {
     REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "busy", "--", "/usr/bin/python3", "-c",
                      "sum(i * i for i in range(3_000_000))"})
                 .status() == 0);
-    const auto user = Value(gateway, "pushrun_cpu_user_seconds", "busy");
+    const auto user = PushedValue(gateway, "pushrun_cpu_user_seconds", "busy");
     REQUIRE(user.has_value());
     CHECK(*user > 0.05);
-    CHECK(Value(gateway, "pushrun_cpu_system_seconds", "busy").has_value());
+    CHECK(PushedValue(gateway, "pushrun_cpu_system_seconds", "busy").has_value());
   }
   SECTION("max RSS of a 50 MB allocation") {
     REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "big", "--", "/usr/bin/python3", "-c",
                      "b = b'x' * (50 * 1024 * 1024)"})
                 .status() == 0);
-    const auto rss = Value(gateway, "pushrun_max_rss_bytes", "big");
+    const auto rss = PushedValue(gateway, "pushrun_max_rss_bytes", "big");
     REQUIRE(rss.has_value());
     CHECK(*rss >= 50.0 * 1024 * 1024);
     CHECK(*rss < 1024.0 * 1024 * 1024);
@@ -220,15 +204,15 @@ TEST_CASE("pushrun: --push-start shows the run as running until it ends", "[e2e]
   ChildProcess pushrun({PUSHRUN_BINARY, "--gateway", gateway.url(), "--job", "long", "--push-start",
                         "--", "/bin/sh", "-c", "while [ ! -e \"$D/go\" ]; do sleep 0.05; done"},
                        ProcessOptions{.env = {"D=" + dir.path}});
-  CHECK(WaitUntil([&] { return Value(gateway, "pushrun_running", "long") == 1; }));
-  CHECK(Value(gateway, "pushrun_start_timestamp_seconds", "long").has_value());
-  CHECK_FALSE(Value(gateway, "pushrun_exit_code", "long").has_value());
+  CHECK(WaitUntil([&] { return PushedValue(gateway, "pushrun_running", "long") == 1; }));
+  CHECK(PushedValue(gateway, "pushrun_start_timestamp_seconds", "long").has_value());
+  CHECK_FALSE(PushedValue(gateway, "pushrun_exit_code", "long").has_value());
   std::ofstream(dir.path + "/go") << "";
   const auto result = pushrun.Wait();
   INFO(result.err);
   CHECK(result.status() == 0);
-  CHECK(Value(gateway, "pushrun_running", "long") == 0);
-  CHECK(Value(gateway, "pushrun_success", "long") == 1);
+  CHECK(PushedValue(gateway, "pushrun_running", "long") == 0);
+  CHECK(PushedValue(gateway, "pushrun_success", "long") == 1);
 }
 
 TEST_CASE("pushrun: --log-format json writes one JSON object per message", "[e2e][integration]") {
@@ -245,17 +229,18 @@ TEST_CASE("pushrun: with the default POST a failed run keeps the last success ti
           "[e2e][integration]") {
   PushgatewayProcess gateway;
   REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "flaky", "--", "/bin/true"}).status() == 0);
-  const auto success = Value(gateway, "pushrun_last_success_timestamp_seconds", "flaky");
+  const auto success = PushedValue(gateway, "pushrun_last_success_timestamp_seconds", "flaky");
   REQUIRE(success.has_value());
   REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "flaky", "--", "/bin/false"}).status() ==
           1);
-  CHECK(Value(gateway, "pushrun_last_success_timestamp_seconds", "flaky") == success);
-  CHECK(Value(gateway, "pushrun_success", "flaky") == 0);
+  CHECK(PushedValue(gateway, "pushrun_last_success_timestamp_seconds", "flaky") == success);
+  CHECK(PushedValue(gateway, "pushrun_success", "flaky") == 0);
   SECTION("while --method put replaces the group") {
     REQUIRE(Pushrun({"--gateway", gateway.url(), "--job", "flaky", "--method", "put", "--",
                      "/bin/false"})
                 .status() == 1);
-    CHECK_FALSE(Value(gateway, "pushrun_last_success_timestamp_seconds", "flaky").has_value());
+    CHECK_FALSE(
+        PushedValue(gateway, "pushrun_last_success_timestamp_seconds", "flaky").has_value());
   }
 }
 
@@ -311,9 +296,9 @@ TEST_CASE("pushrun: the sidecar is merged into the report, privately, and cleane
                                    "echo 'demo_rows_processed 42' >> \"$PUSHRUN_METRICS_FILE\""});
   INFO(result.err);
   REQUIRE(result.status() == 0);
-  CHECK(Value(gateway, "demo_rows_processed", "side") == 42);
-  CHECK(Value(gateway, "pushrun_sidecar_valid", "side") == 1);
-  CHECK(Value(gateway, "pushrun_success", "side") == 1);
+  CHECK(PushedValue(gateway, "demo_rows_processed", "side") == 42);
+  CHECK(PushedValue(gateway, "pushrun_sidecar_valid", "side") == 1);
+  CHECK(PushedValue(gateway, "pushrun_success", "side") == 1);
   CHECK(gateway.Lines("pad_metric", {"job=\"side\""}).size() == static_cast<std::size_t>(padding));
   const std::string path = result.out.substr(0, result.out.find('\n'));
   REQUIRE_FALSE(path.empty());
@@ -330,7 +315,7 @@ TEST_CASE("pushrun: --sidecar PATH is read after the run and left in place", "[e
               ProcessOptions{.env = {"P=" + path}});
   INFO(result.err);
   CHECK(result.status() == 0);
-  CHECK(Value(gateway, "rows", "given") == 7);
+  CHECK(PushedValue(gateway, "rows", "given") == 7);
   CHECK(std::filesystem::exists(path));
 }
 
@@ -347,9 +332,9 @@ TEST_CASE("pushrun: a malformed sidecar is refused with line and column, core me
   CHECK(result.status() == 4);
   CHECK_THAT(result.err, Catch::Contains("pushrun: error: "));
   CHECK_THAT(result.err, Catch::Contains("metrics.prom:" + std::to_string(padding + 2) + ":"));
-  CHECK(Value(gateway, "pushrun_sidecar_valid", "badside") == 0);
-  CHECK(Value(gateway, "pushrun_exit_code", "badside") == 4);
-  CHECK_FALSE(Value(gateway, "good_metric", "badside").has_value());
+  CHECK(PushedValue(gateway, "pushrun_sidecar_valid", "badside") == 0);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "badside") == 4);
+  CHECK_FALSE(PushedValue(gateway, "good_metric", "badside").has_value());
   CHECK(gateway.Lines("pad_metric").empty());
 }
 
@@ -365,8 +350,8 @@ TEST_CASE("pushrun: sidecar metrics the gateway refuses are dropped, the core re
   INFO(result.err);
   CHECK(result.status() == 0);
   CHECK_THAT(result.err, Catch::Contains("pushrun: error: "));
-  CHECK(Value(gateway, "pushrun_sidecar_valid", "clash") == 0);
-  CHECK(Value(gateway, "pushrun_success", "clash") == 1);
+  CHECK(PushedValue(gateway, "pushrun_sidecar_valid", "clash") == 0);
+  CHECK(PushedValue(gateway, "pushrun_success", "clash") == 1);
   CHECK(gateway.Lines("pad_metric").empty());
 }
 
