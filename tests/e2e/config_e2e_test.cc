@@ -1,19 +1,15 @@
 // Config files through the pushrun binary: run JOB, jobs, check, precedence across flags,
 // environment and file, and secrets against a real Pushgateway with basic auth.
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "support/pushgateway_process.h"
+#include "support/pushrun_binary.h"
 #include "support/run_process.h"
+#include "support/temp_dir.h"
 
 #ifdef PUSHRUN_BINARY
 
@@ -21,64 +17,26 @@ namespace {
 
 using pushrun::testing::ProcessOptions;
 using pushrun::testing::ProcessResult;
+using pushrun::testing::PushedValue;
 using pushrun::testing::PushgatewayProcess;
-using pushrun::testing::RunProcess;
+using pushrun::testing::Pushrun;
+using pushrun::testing::TempDir;
 
-// Every variable of the environment table, so the caller's settings never leak in.
-const std::vector<std::string> kPushrunVariables = {"PUSHRUN_CONFIG",
-                                                    "PUSHRUN_GATEWAY",
-                                                    "PUSHRUN_JOB",
-                                                    "PUSHRUN_GROUPING",
-                                                    "PUSHRUN_METHOD",
-                                                    "PUSHRUN_TIMEOUT",
-                                                    "PUSHRUN_TEXTFILE_DIR",
-                                                    "PUSHRUN_SPOOL_DIR",
-                                                    "PUSHRUN_PREFIX",
-                                                    "PUSHRUN_USERNAME",
-                                                    "PUSHRUN_PASSWORD_FILE",
-                                                    "PUSHRUN_PASSWORD_ENV",
-                                                    "PUSHRUN_BEARER_TOKEN_FILE",
-                                                    "PUSHRUN_BEARER_TOKEN_ENV",
-                                                    "PUSHRUN_RETRIES",
-                                                    "PUSHRUN_FAIL_ON_PUSH_ERROR"};
-
-ProcessResult Pushrun(const std::vector<std::string>& args, ProcessOptions options = {}) {
-  std::vector<std::string> argv{PUSHRUN_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  options.unset_env.insert(options.unset_env.end(), kPushrunVariables.begin(),
-                           kPushrunVariables.end());
-  return RunProcess(argv, options);
-}
-
-struct ConfigDir {
-  ConfigDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "pushrun_config_e2e.XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~ConfigDir() { std::filesystem::remove_all(path); }
-  std::string Write(const std::string& name, const std::string& text, mode_t mode = 0600) {
-    const std::string file = path + "/" + name;
-    std::ofstream(file) << text;
-    ::chmod(file.c_str(), mode);
-    return file;
-  }
-  std::string path;
-};
-
-std::optional<double> Value(const PushgatewayProcess& gateway, const std::string& name,
-                            const std::vector<std::string>& fragments) {
-  const auto lines = gateway.Lines(name, fragments);
-  if (lines.size() != 1) return std::nullopt;
-  return std::stod(lines[0].substr(lines[0].rfind(' ') + 1));
+// A gateway that wants basic auth from alice with "pushrun-test-password" (bcrypt cost 4, as in
+// the metrics integration tests); its web config is written to `dir`.
+PushgatewayProcess::Options BasicAuthGateway(const TempDir& dir) {
+  PushgatewayProcess::Options options;
+  options.web_config_file = dir.File(
+      "web.yml",
+      "basic_auth_users:\n  alice: $2b$04$5P4PKW15znLVqyOoFnCnfuFxNrjDhrETCzpTiZRLbX/DGgEUtSp.m\n");
+  return options;
 }
 
 TEST_CASE("pushrun run JOB: two jobs of one file, each under its own grouping",
           "[e2e][config][integration]") {
   PushgatewayProcess gateway;
-  ConfigDir dir;
-  const std::string fleet = dir.Write("fleet.toml", R"([gateway]
+  TempDir dir;
+  const std::string fleet = dir.File("fleet.toml", R"([gateway]
 url = ")" + gateway.url() + R"("
 
 [defaults]
@@ -101,8 +59,8 @@ grouping = { shard = "2" }
   INFO(beta.err);
   CHECK(beta.status() == 3);
 
-  CHECK(Value(gateway, "pushrun_exit_code", {"job=\"alpha\"", "env=\"test\"", "shard=\"1\""}) == 0);
-  CHECK(Value(gateway, "pushrun_exit_code", {"job=\"bee\"", "env=\"test\"", "shard=\"2\""}) == 3);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "alpha", {"env=\"test\"", "shard=\"1\""}) == 0);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "bee", {"env=\"test\"", "shard=\"2\""}) == 3);
   CHECK(gateway.Lines("pushrun_exit_code", {"shard=\"0\""}).empty());
 
   SECTION("jobs lists them") {
@@ -116,22 +74,22 @@ grouping = { shard = "2" }
                 ProcessOptions{.env = {"PUSHRUN_CONFIG=" + fleet, "PUSHRUN_GROUPING=env=ci"}});
     INFO(again.err);
     CHECK(again.status() == 0);
-    CHECK(Value(gateway, "pushrun_exit_code", {"job=\"alpha\"", "env=\"ci\"", "shard=\"9\""}) == 0);
+    CHECK(PushedValue(gateway, "pushrun_exit_code", "alpha", {"env=\"ci\"", "shard=\"9\""}) == 0);
   }
   SECTION("--job NAME wraps an ad-hoc command with the table NAME") {
     const ProcessResult adhoc =
         Pushrun({"-c", fleet, "--job", "beta", "--", "/bin/sh", "-c", "exit 5"});
     CHECK(adhoc.status() == 5);
     // The table says job = "bee", but the flag names the job: flags win.
-    CHECK(Value(gateway, "pushrun_exit_code", {"job=\"beta\"", "shard=\"2\""}) == 5);
+    CHECK(PushedValue(gateway, "pushrun_exit_code", "beta", {"shard=\"2\""}) == 5);
   }
 }
 
 TEST_CASE("pushrun check and run refuse a bad file with file:line:col and exit 125",
           "[e2e][config][integration]") {
-  ConfigDir dir;
+  TempDir dir;
   const std::string marker = dir.path + "/ran";
-  const std::string bad = dir.Write(
+  const std::string bad = dir.File(
       "bad.toml", "[jobs.a]\ncommand = [\"touch\", \"" + marker + "\"]\ntimeout = \"5 minutes\"\n");
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"-c", bad, "check"}, {"-c", bad, "run", "a"}}) {
@@ -142,7 +100,7 @@ TEST_CASE("pushrun check and run refuse a bad file with file:line:col and exit 1
   CHECK_FALSE(std::filesystem::exists(marker));
 
   SECTION("a job without a command") {
-    const std::string none = dir.Write("none.toml", "[jobs.a]\ntimeout = \"5s\"\n");
+    const std::string none = dir.File("none.toml", "[jobs.a]\ntimeout = \"5s\"\n");
     const ProcessResult result = Pushrun({"-c", none, "run", "a"});
     CHECK(result.status() == 125);
     CHECK_THAT(result.err, Catch::Contains(none + ":1:1: jobs.a.command: "));
@@ -164,15 +122,9 @@ TEST_CASE("pushrun check accepts packaging/fleet.example.toml", "[e2e][config][i
 
 TEST_CASE("Secrets from a file and from the environment reach the gateway and no output",
           "[e2e][config][secrets][integration]") {
-  ConfigDir dir;
-  // bcrypt (cost 4) of "pushrun-test-password", as in the metrics integration tests.
+  TempDir dir;
   const std::string password = "pushrun-test-password";
-  const std::string web_config = dir.Write(
-      "web.yml",
-      "basic_auth_users:\n  alice: $2b$04$5P4PKW15znLVqyOoFnCnfuFxNrjDhrETCzpTiZRLbX/DGgEUtSp.m\n");
-  PushgatewayProcess::Options gateway_options;
-  gateway_options.web_config_file = web_config;
-  PushgatewayProcess gateway(gateway_options);
+  PushgatewayProcess gateway(BasicAuthGateway(dir));
 
   const std::string head = "[gateway]\nurl = \"" + gateway.url() + "\"\nusername = \"alice\"\n";
   const std::string jobs =
@@ -180,16 +132,16 @@ TEST_CASE("Secrets from a file and from the environment reach the gateway and no
   std::string fleet;
   std::vector<std::string> env;
   SECTION("password_file") {
-    const std::string secret = dir.Write("password", password + "\n", 0600);
-    fleet = dir.Write("fleet.toml", head + "password_file = \"password\"\n" + jobs);
+    const std::string secret = dir.File("password", password + "\n", 0600);
+    fleet = dir.File("fleet.toml", head + "password_file = \"password\"\n" + jobs);
   }
   SECTION("password_env") {
-    fleet = dir.Write("fleet.toml", head + "password_env = \"PGW_PASSWORD\"\n" + jobs);
+    fleet = dir.File("fleet.toml", head + "password_env = \"PGW_PASSWORD\"\n" + jobs);
     env.push_back("PGW_PASSWORD=" + password);
   }
   SECTION("PUSHRUN_PASSWORD_FILE") {
-    const std::string secret = dir.Write("password", password, 0600);
-    fleet = dir.Write("fleet.toml", head + jobs);
+    const std::string secret = dir.File("password", password, 0600);
+    fleet = dir.File("fleet.toml", head + jobs);
     env.push_back("PUSHRUN_PASSWORD_FILE=" + secret);
   }
 
@@ -212,15 +164,10 @@ TEST_CASE("Secrets from a file and from the environment reach the gateway and no
 
 TEST_CASE("A wrong password fails the push without showing it; a readable secret file warns",
           "[e2e][config][secrets][integration]") {
-  ConfigDir dir;
-  const std::string web_config = dir.Write(
-      "web.yml",
-      "basic_auth_users:\n  alice: $2b$04$5P4PKW15znLVqyOoFnCnfuFxNrjDhrETCzpTiZRLbX/DGgEUtSp.m\n");
-  PushgatewayProcess::Options gateway_options;
-  gateway_options.web_config_file = web_config;
-  PushgatewayProcess gateway(gateway_options);
-  dir.Write("password", "wrong-SECRET-password\n", 0644);
-  const std::string fleet = dir.Write(
+  TempDir dir;
+  PushgatewayProcess gateway(BasicAuthGateway(dir));
+  dir.File("password", "wrong-SECRET-password\n", 0644);
+  const std::string fleet = dir.File(
       "fleet.toml", "[gateway]\nurl = \"" + gateway.url() +
                         "\"\nusername = \"alice\"\npassword_file = \"password\"\n"
                         "[jobs.ok]\ncommand = [\"/bin/true\"]\nfail_on_push_error = true\n");
