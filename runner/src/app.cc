@@ -239,7 +239,15 @@ int RunDelete(const config::Settings& settings, Logger& log, const RunIo& io) {
     log.Error("nothing to delete from: give --gateway (or --textfile-dir)");
     return kExitPushrunError;
   }
-  return DeleteGroup(settings, DeliveryIoOf(io), log) ? kExitOk : kExitFailure;
+  // A successful final report with delete-on-success is exactly a delete, and like one it goes
+  // through the spool: after the group's older spooled report, and spooled itself when the
+  // gateway cannot take it, so that no older report brings the group back later.
+  config::Settings deleting = settings;
+  deleting.delete_on_success = true;
+  return DeliverFinalReport(deleting, {}, /*success=*/true, DeliveryIoOf(io),
+                            PushDeadline(settings.push_deadline), log)
+             ? kExitOk
+             : kExitFailure;
 }
 
 int RunLint(const std::vector<std::string>& files, const config::Settings& settings, Logger& log,

@@ -269,17 +269,6 @@ bool DeliverReport(const config::Settings& settings, std::vector<MetricFamily> f
   return true;
 }
 
-bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger& log) {
-  if (settings.gateway_url.empty() && settings.textfile_dir.empty()) {
-    log.Error("nothing to delete from: give --gateway or --textfile-dir");
-    return false;
-  }
-  // A successful final report with delete-on-success is exactly a delete.
-  config::Settings deleting = settings;
-  deleting.delete_on_success = true;
-  return DeliverReport(deleting, {}, ReportKind::kFinal, /*success=*/true, io, log);
-}
-
 config::Settings WithGatewayPrepared(const config::Settings& settings, const DeliveryIo& io) {
   config::Settings prepared = settings;
   if (settings.gateway_url.empty() || io.dry_run) return prepared;

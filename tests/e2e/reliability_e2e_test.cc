@@ -33,10 +33,9 @@ using pushrun::testing::PushgatewayProcess;
 using pushrun::testing::Pushrun;
 using pushrun::testing::PushrunArgv;
 using pushrun::testing::ScriptedResponse;
+using pushrun::testing::TempDir;
 using pushrun::testing::WaitUntil;
 using pushrun::testing::WithoutPushrunEnvironment;
-
-using pushrun::testing::TempDir;
 
 std::size_t SpooledFiles(const std::string& dir) {
   std::size_t n = 0;
@@ -267,16 +266,25 @@ TEST_CASE("pushrun flush: corrupt and foreign files are reported and left, the r
   CHECK(SpooledFiles(spool.path) == 1);  // only the corrupt one
 }
 
-TEST_CASE("pushrun (faults): a --delete-on-success delete the gateway missed is spooled, flushed",
+TEST_CASE("pushrun (faults): a delete the gateway missed is spooled, then flushed in order",
           "[e2e][reliability][integration]") {
   PushgatewayProcess gateway;
   TempDir spool;
   std::vector<std::string> flags{"--gateway", gateway.url(), "--job", "per_run", "-g", "run=7"};
   flags.insert(flags.end(), {"--spool-dir", spool.path, "--push-deadline", "1s"});
-  flags.push_back("--delete-on-success");
+  // The same for `pushrun delete`, which exits 1 as long as the delete is only spooled.
+  const bool verb = GENERATE(false, true);
+  CAPTURE(verb);
   gateway.Stop();
-  const ProcessResult run = Pushrun(Join(flags, Command(0)));
-  CHECK(run.status() == 0);  // the job's status, whatever happened to the delete
+  std::vector<std::string> args = flags;
+  if (verb) {
+    args.insert(args.begin(), "delete");
+  } else {
+    args.push_back("--delete-on-success");
+    args = Join(args, Command(0));
+  }
+  const ProcessResult run = Pushrun(args);
+  CHECK(run.status() == (verb ? 1 : 0));  // the job's status, whatever happened to the delete
   CHECK_THAT(run.err, Catch::Contains("delete spooled in " + spool.path));
   CHECK(SpooledFiles(spool.path) == 1);
 

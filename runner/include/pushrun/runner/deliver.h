@@ -56,8 +56,6 @@ bool IsGatewayUnavailable(const metrics::PushError& error);
 // The client's message, plus the gateway's answer when the message does not quote it.
 std::string DescribePushError(const metrics::PushError& error);
 
-// `pushrun delete`: DELETE the group (or remove its textfile). Returns whether it worked.
-bool DeleteGroup(const config::Settings& settings, const DeliveryIo& io, Logger& log);
 
 // "<job>.prom", or "<job>@<name>=<value>...prom" with the grouping labels (sorted); bytes
 // outside [A-Za-z0-9._=-] become '_' and a leading '.' becomes '_'.
