@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "support/fault_server.h"
 #include "support/pushgateway_process.h"
 #include "support/pushrun_binary.h"
 #include "support/run_process.h"
@@ -15,6 +16,7 @@
 
 namespace {
 
+using pushrun::testing::FaultServer;
 using pushrun::testing::ProcessOptions;
 using pushrun::testing::ProcessResult;
 using pushrun::testing::PushedValue;
@@ -181,5 +183,30 @@ TEST_CASE("A wrong password fails the push without showing it; a readable secret
 }
 
 }  // namespace
+
+TEST_CASE("A job on another gateway gets none of [gateway]'s credentials, and pushrun says why",
+          "[e2e][config][integration]") {
+  FaultServer other({pushrun::testing::ScriptedResponse::Status(200)});
+  TempDir dir;
+  const std::string token = dir.File("token", "tok-for-the-main-gateway\n", 0600);
+  const std::string fleet = dir.File("fleet.toml", R"([gateway]
+url = "http://127.0.0.1:1"
+bearer_token_file = ")" + token + R"("
+
+[jobs.elsewhere]
+command = ["/bin/true"]
+
+[jobs.elsewhere.gateway]
+url = ")" + other.url() + R"("
+)");
+  const ProcessResult run = Pushrun({"-c", fleet, "run", "elsewhere"});
+  INFO(run.err);
+  CHECK(run.status() == 0);
+  REQUIRE(other.request_count() == 1);
+  CHECK(other.requests()[0].Header("authorization").empty());
+  CHECK_THAT(run.err, Catch::Contains("pushrun: warning: "));
+  CHECK_THAT(run.err, Catch::Contains("bearer"));
+  CHECK_THAT(run.err, !Catch::Contains("tok-for-the-main-gateway"));
+}
 
 #endif  // PUSHRUN_BINARY
