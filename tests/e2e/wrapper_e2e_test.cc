@@ -28,7 +28,9 @@ using pushrun::testing::ProcessResult;
 using pushrun::testing::PushedValue;
 using pushrun::testing::PushgatewayProcess;
 using pushrun::testing::Pushrun;
+using pushrun::testing::ReadFile;
 using pushrun::testing::RunProcess;
+using pushrun::testing::TempDir;
 using pushrun::testing::WaitUntil;
 
 // Shell that fills $PUSHRUN_METRICS_FILE with `lines` valid series (about 30 bytes each) before
@@ -44,9 +46,6 @@ bool HasGroup(const PushgatewayProcess& gateway, const std::string& job,
   fragments.push_back("job=\"" + job + "\"");
   return !gateway.Lines("push_time_seconds", fragments).empty();
 }
-
-using pushrun::testing::ReadFile;
-using pushrun::testing::TempDir;
 
 // Alive and not a zombie.
 bool Running(pid_t pid) {
