@@ -1,7 +1,6 @@
 #include "pushrun/runner/child.h"
 
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -24,25 +23,6 @@ using pushrun::runner::SpawnFailure;
 
 namespace {
 
-// A private scratch directory, removed afterwards.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string templ = (fs::temp_directory_path() / "pushrun-child-XXXXXX").string();
-    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
 ChildSpec Sh(const std::string& script) {
   ChildSpec spec;
   spec.argv = {"sh", "-c", script};
@@ -50,6 +30,7 @@ ChildSpec Sh(const std::string& script) {
 }
 
 using pushrun::testing::ReadFile;
+using pushrun::testing::TempDir;
 
 // Polls for a file that a process outliving RunChild is about to write.
 bool WaitForFile(const std::string& path, std::chrono::seconds limit) {
@@ -59,11 +40,6 @@ bool WaitForFile(const std::string& path, std::chrono::seconds limit) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
-}
-
-void WriteFile(const std::string& path, const std::string& content, mode_t mode) {
-  std::ofstream(path) << content;
-  fs::permissions(path, static_cast<fs::perms>(mode));
 }
 
 double Seconds(const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; }
@@ -103,11 +79,11 @@ TEST_CASE("RunChild: a command that is not found is 127", "[runner][child][integ
 }
 
 TEST_CASE("RunChild: a file that cannot be executed is 126", "[runner][child][integration]") {
-  ScratchDir dir;
-  WriteFile(dir / "data.txt", "#!/bin/sh\nexit 0\n", 0644);
+  TempDir dir;
+  dir.File("data.txt", "#!/bin/sh\nexit 0\n", 0644);
   ChildSpec spec;
-  SECTION("a file without execute permission") { spec.argv = {dir / "data.txt"}; }
-  SECTION("a directory") { spec.argv = {dir.path().string()}; }
+  SECTION("a file without execute permission") { spec.argv = {dir.path + "/data.txt"}; }
+  SECTION("a directory") { spec.argv = {dir.path}; }
   const ChildOutcome outcome = RunChild(spec);
   CHECK(outcome.spawn_failure == SpawnFailure::kNotExecutable);
   CHECK_FALSE(outcome.spawn_error.empty());
@@ -116,26 +92,26 @@ TEST_CASE("RunChild: a file that cannot be executed is 126", "[runner][child][in
 
 TEST_CASE("RunChild: an executable script without #! runs with /bin/sh, as execvp does",
           "[runner][child][integration]") {
-  ScratchDir dir;
-  WriteFile(dir / "script", "exit 7\n", 0755);
+  TempDir dir;
+  dir.File("script", "exit 7\n", 0755);
   ChildSpec spec;
-  spec.argv = {dir / "script"};
+  spec.argv = {dir.path + "/script"};
   CHECK(RunChild(spec).WrapperExitCode() == 7);
 }
 
 TEST_CASE("RunChild: a command is looked up in PATH and gets extra environment variables",
           "[runner][child][integration]") {
-  ScratchDir dir;
+  TempDir dir;
   ChildSpec spec;
   spec.argv = {"sh", "-c", "printf '%s %s' \"$PUSHRUN_TEST_A\" \"$HOME\" > \"$OUT\""};
-  spec.extra_env = {"PUSHRUN_TEST_A=one", "HOME=/overridden", "OUT=" + (dir / "out")};
+  spec.extra_env = {"PUSHRUN_TEST_A=one", "HOME=/overridden", "OUT=" + dir.path + "/out"};
   REQUIRE(RunChild(spec).WrapperExitCode() == 0);
-  CHECK(ReadFile(dir / "out") == "one /overridden");
+  CHECK(ReadFile(dir.path + "/out") == "one /overridden");
 }
 
 TEST_CASE("RunChild: a timeout ends the whole group with 124, grandchildren included",
           "[runner][child][integration]") {
-  ScratchDir dir;
+  TempDir dir;
   ChildSpec spec;
   spec.timeout = std::chrono::milliseconds(200);
   int expected_signal = SIGTERM;
@@ -149,13 +125,13 @@ TEST_CASE("RunChild: a timeout ends the whole group with 124, grandchildren incl
     spec.kill_after = std::chrono::milliseconds(200);
     expected_signal = SIGKILL;
   }
-  spec.extra_env = {"PGID=" + (dir / "pgid")};
+  spec.extra_env = {"PGID=" + dir.path + "/pgid"};
   const ChildOutcome outcome = RunChild(spec);
   CHECK(outcome.timed_out);
   CHECK(outcome.signal == expected_signal);
   CHECK(outcome.WrapperExitCode() == 124);
   CHECK(outcome.duration_seconds < 5);  // does not hang: 100 s sleeps
-  const pid_t pgid = std::stoi(ReadFile(dir / "pgid"));
+  const pid_t pgid = std::stoi(ReadFile(dir.path + "/pgid"));
   REQUIRE(pgid > 1);
   errno = 0;
   CHECK(kill(-pgid, 0) == -1);
@@ -164,7 +140,7 @@ TEST_CASE("RunChild: a timeout ends the whole group with 124, grandchildren incl
 
 TEST_CASE("RunChild: a signal sent to the parent reaches a grandchild in the command's group",
           "[runner][child][integration]") {
-  ScratchDir dir;
+  TempDir dir;
   // The grandchild traps TERM and records it; once it is ready the command signals its own
   // parent, the process calling RunChild, which must forward the signal to the whole group.
   // (The grandchild's stderr is dropped: dash reports the sleep that TERM kills.)
@@ -173,14 +149,14 @@ TEST_CASE("RunChild: a signal sent to the parent reaches a grandchild in the com
          " while :; do sleep 0.05; done' 2>/dev/null &"
          " while [ ! -e \"$READY\" ]; do sleep 0.01; done;"
          " kill -TERM $PPID; wait");
-  spec.extra_env = {"GOT=" + (dir / "got"), "READY=" + (dir / "ready")};
+  spec.extra_env = {"GOT=" + dir.path + "/got", "READY=" + dir.path + "/ready"};
   spec.timeout = std::chrono::seconds(20);  // a safety net, not expected to fire
   const ChildOutcome outcome = RunChild(spec);
   CHECK(outcome.received_signal == SIGTERM);
   CHECK(outcome.signal == SIGTERM);
   CHECK_FALSE(outcome.timed_out);
-  REQUIRE(WaitForFile(dir / "got", std::chrono::seconds(5)));
-  CHECK(ReadFile(dir / "got") == "TERM\n");
+  REQUIRE(WaitForFile(dir.path + "/got", std::chrono::seconds(5)));
+  CHECK(ReadFile(dir.path + "/got") == "TERM\n");
 }
 
 TEST_CASE("RunChild: a forwarded signal arriving as the command exits is recorded, not fatal",
@@ -194,7 +170,7 @@ TEST_CASE("RunChild: a forwarded signal arriving as the command exits is recorde
 
 TEST_CASE("RunChild: the command starts with an empty signal mask and default dispositions",
           "[runner][child][integration]") {
-  ScratchDir dir;
+  TempDir dir;
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
@@ -208,7 +184,7 @@ TEST_CASE("RunChild: the command starts with an empty signal mask and default di
 
   // exec: a waiting dash blocks every signal itself, so look at the exec'd process instead.
   ChildSpec spec = Sh("exec grep -E 'Sig(Blk|Ign)' /proc/self/status > \"$OUT\"");
-  spec.extra_env = {"OUT=" + (dir / "status")};
+  spec.extra_env = {"OUT=" + dir.path + "/status"};
   const ChildOutcome outcome = RunChild(spec);
 
   // RunChild put back what it changed: SIGUSR1 still blocked, SIGINT still ignored.
@@ -224,7 +200,7 @@ TEST_CASE("RunChild: the command starts with an empty signal mask and default di
   sigaction(SIGINT, &old_int, nullptr);
 
   REQUIRE(outcome.WrapperExitCode() == 0);
-  CHECK(ReadFile(dir / "status") == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+  CHECK(ReadFile(dir.path + "/status") == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
 TEST_CASE("RunChild: orphaned grandchildren that exit are reaped and counted",
@@ -272,15 +248,15 @@ TEST_CASE("RunChild: resource usage comes from the command", "[runner][child][in
 
 TEST_CASE("RunChild: on_started runs once the command has been exec'd",
           "[runner][child][integration]") {
-  ScratchDir dir;
+  TempDir dir;
   ChildSpec spec = Sh("while [ ! -e \"$FLAG\" ]; do sleep 0.01; done; exit 5");
-  spec.extra_env = {"FLAG=" + (dir / "flag")};
+  spec.extra_env = {"FLAG=" + dir.path + "/flag"};
   spec.kill_on_parent_death = true;
   int calls = 0;
   // The command waits for the callback's file, so it really runs while the command does.
   spec.on_started = [&] {
     ++calls;
-    std::ofstream(dir / "flag") << "x";
+    std::ofstream(dir.path + "/flag") << "x";
   };
   spec.timeout = std::chrono::seconds(20);
   SECTION("returns normally") {
