@@ -14,21 +14,20 @@ using pushrun::runner::WriteFileAtomically;
 
 namespace {
 using pushrun::testing::ReadFile;
+using pushrun::testing::TempDir;
 }  // namespace
 
 TEST_CASE("WriteFileAtomically: replaces the content and leaves no temporary file",
           "[runner][atomic]") {
-  fs::path dir = fs::temp_directory_path() / ("pushrun-atomic-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  fs::path target = dir / "job.prom";
+  const TempDir dir;
+  const fs::path target = fs::path(dir.path) / "job.prom";
   REQUIRE(WriteFileAtomically(target, "a 1\n").empty());
   REQUIRE(WriteFileAtomically(target, "a 2\n", 0600).empty());
   CHECK(ReadFile(target) == "a 2\n");
   struct stat st {};
   REQUIRE(::stat(target.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
-  fs::remove_all(dir);
+  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
 }
 
 TEST_CASE("WriteFileAtomically: a missing directory is an error that names it",

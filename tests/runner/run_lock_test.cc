@@ -1,14 +1,17 @@
 #include "pushrun/runner/run_lock.h"
 
 #include <catch2/catch.hpp>
-#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "support/temp_dir.h"
 
 using pushrun::runner::RunLock;
 
 TEST_CASE("RunLock: a second run finds the lock held until the first releases it",
           "[runner][lock]") {
-  std::string path =
-      std::filesystem::temp_directory_path() / ("pushrun-lock-" + std::to_string(::getpid()));
+  const pushrun::testing::TempDir dir;
+  const std::string path = dir.path + "/run.lock";
   std::string error;
   std::optional<RunLock> first, second;
   REQUIRE(RunLock::TryAcquire(path, &first, &error) == RunLock::Outcome::kAcquired);
@@ -18,8 +21,6 @@ TEST_CASE("RunLock: a second run finds the lock held until the first releases it
   CHECK_FALSE(second.has_value());
   first.reset();
   CHECK(RunLock::TryAcquire(path, &second, &error) == RunLock::Outcome::kAcquired);
-  second.reset();
-  std::filesystem::remove(path);
 }
 
 TEST_CASE("RunLock: an unusable path is an error that names it", "[runner][lock]") {
