@@ -14,6 +14,7 @@
 #include "gzip.h"
 #include "http_url.h"
 #include "pushrun/metrics/exposition.h"
+#include "pushrun/metrics/protobuf.h"
 #include "retry.h"
 
 namespace pushrun::metrics {
@@ -332,8 +333,10 @@ void Pushgateway::Prepare(const PushParams& params) const noexcept {
 std::string Pushgateway::BodyFor(const PushParams& params, std::string_view extra_text) const {
   std::vector<MetricFamily> families = registry_->Collect();
   ValidateFamilies(families, params);
-  // Text 0.0.4 whatever the registry's own format: the gateway cannot read OpenMetrics.
-  std::string body = WriteText(families);
+  // Text 0.0.4 (or protobuf) whatever the registry's own format: the gateway cannot read
+  // OpenMetrics.
+  std::string body = options_.format == BodyFormat::kProtobuf ? WriteProtobuf(families)
+                                                              : WriteText(families);
   body.append(extra_text);
   return body;
 }
@@ -381,7 +384,10 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
       request.body = std::move(own);
       request.body.append(extra_text);
     }
-    request.headers.emplace_back("Content-Type", std::string(kTextContentType));
+    request.headers.emplace_back("Content-Type",
+                                 std::string(options_.format == BodyFormat::kProtobuf
+                                                 ? kProtobufContentType
+                                                 : kTextContentType));
     if (options_.gzip) {
       request.body = detail::Gzip(request.body);
       request.headers.emplace_back("Content-Encoding", "gzip");

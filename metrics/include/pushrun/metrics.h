@@ -7,6 +7,7 @@
 #include "pushrun/metrics/metric.h"
 #include "pushrun/metrics/names.h"
 #include "pushrun/metrics/parser.h"
+#include "pushrun/metrics/protobuf.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
 #include "pushrun/metrics/transport.h"

@@ -36,6 +36,10 @@ struct RetryOptions {
   std::chrono::milliseconds deadline{0};
 };
 
+// How a push's body is written. Text 0.0.4 is what people read; protobuf (delimited
+// MetricFamily messages, as the Go client pushes) is what the gateway parses fastest.
+enum class BodyFormat { kText, kProtobuf };
+
 struct PushOptions {
   std::chrono::milliseconds timeout{10'000};
   std::chrono::milliseconds connect_timeout{3'000};
@@ -45,6 +49,7 @@ struct PushOptions {
   TlsOptions tls{};
   std::string proxy{};
   bool gzip = false;  // gzip request bodies (Pushgateway >= 1.5.0)
+  BodyFormat format = BodyFormat::kText;
   RetryOptions retry{};
   std::shared_ptr<Transport> transport{};  // null: MakeDefaultTransport()
 };
@@ -96,9 +101,10 @@ class Pushgateway {
   std::future<PushResult> PushAddAsync(PushParams params) const;
   std::future<PushResult> DeleteAsync(PushParams params) const;
 
-  // Push/PushAdd with `extra_text` (text 0.0.4, ending in a newline) sent as is after the
-  // registry's families: exposition the caller has checked itself, such as a validated file,
-  // which then needs neither parsing into families nor serializing again. It must not repeat
+  // Push/PushAdd with `extra_text` sent as is after the registry's families: exposition the
+  // caller has checked itself, such as a validated file, which then needs neither parsing into
+  // families nor serializing again. It is in the options' format: text 0.0.4 ending in a
+  // newline, or delimited protobuf MetricFamily messages (AppendProtobuf). It must not repeat
   // the registry's families; only the registry's part is validated against `params`.
   PushResult Push(const PushParams& params, std::string_view extra_text) const;
   PushResult PushAdd(const PushParams& params, std::string_view extra_text) const;
@@ -122,7 +128,8 @@ class Pushgateway {
 
   // The full URL a call with these params would use, credentials redacted.
   std::string UrlFor(const PushParams& params) const;
-  // The body Push/PushAdd would send (text 0.0.4), after validation against `params`.
+  // The body Push/PushAdd would send (in the options' format), after validation against
+  // `params`.
   std::string BodyFor(const PushParams& params, std::string_view extra_text = {}) const;
 
  private:
