@@ -19,10 +19,10 @@
 #include "pushrun/metrics/names.h"
 #include "pushrun/runner/child.h"
 #include "pushrun/runner/deliver.h"
+#include "pushrun/runner/large_sidecar.h"
 #include "pushrun/runner/overlap.h"
 #include "pushrun/runner/report.h"
 #include "pushrun/runner/sidecar.h"
-#include "pushrun/runner/sidecar_in_flight.h"
 #include "pushrun/runner/spooled_delivery.h"
 
 namespace pushrun::runner {
@@ -195,12 +195,12 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
     SidecarRules rules = RulesOf(settings);
     // To a gateway the checked text is sent, so its samples need not be kept.
     rules.validate_only = !settings.gateway_url.empty();
-    if (CanSendSidecarInFlight(push_settings, status == 0, delivery)) {
-      SidecarInFlight flight = SendSidecarInFlight(
+    if (CanSendLargeSidecar(push_settings, status == 0, delivery)) {
+      LargeSidecar large = SendLargeSidecar(
           push_settings, sidecar->path(), rules, [&] { return build_report(true); }, push_deadline,
           log);
-      if (flight.delivered) return status;
-      extra = std::move(flight.sidecar);
+      if (large.delivered) return status;
+      extra = std::move(large.sidecar);
     } else {
       extra = ReadSidecarFile(sidecar->path(), rules);
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pushrun/metrics/parser.h"
+#include "pushrun/metrics/protobuf.h"
 #include "pushrun/runner/bounded_read.h"
 #include "pushrun/runner/report.h"
 
@@ -229,7 +230,7 @@ std::vector<std::string> PrivateDirectoryBases() {
 }  // namespace
 
 SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
-                               const SidecarRules& rules) {
+                               const SidecarRules& rules, std::string* protobuf) {
   SidecarResult result;
   if (text.size() > rules.max_bytes) {
     result.error = std::string(source) + ": file too large (more than " +
@@ -244,6 +245,7 @@ SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
   metrics::ParseOptions options{.max_bytes = rules.max_bytes, .max_series = rules.max_series};
   options.on_family = [&](const MetricFamily& family) {
     refusal = CheckFamily(family, text, source, rules, &series);
+    if (!refusal && protobuf != nullptr) metrics::AppendProtobuf(*protobuf, family);
     return !refusal;
   };
   options.keep_samples = !rules.validate_only;
@@ -271,9 +273,9 @@ std::string ReadSidecarBytes(const std::string& path, const SidecarRules& rules,
 }
 
 SidecarResult CheckSidecarBytes(std::string_view text, const std::string& path,
-                                const SidecarRules& rules, bool* as_is) {
+                                const SidecarRules& rules, bool* as_is, std::string* protobuf) {
   *as_is = false;
-  SidecarResult result = CheckSidecarText(text, path, rules);
+  SidecarResult result = CheckSidecarText(text, path, rules, protobuf);
   if (!result.ok() || result.families.empty()) return result;
   *as_is = SendableAsIs(text, result.families);
   if (!*as_is && rules.validate_only) {

@@ -34,8 +34,8 @@ using pushrun::testing::TempDir;
 using pushrun::testing::WaitUntil;
 
 // Shell that fills $PUSHRUN_METRICS_FILE with `lines` valid series (about 30 bytes each) before
-// whatever a test appends: enough of them and the sidecar goes to the gateway while it is
-// checked (kSidecarInFlightMinBytes is 256 KiB), so each sidecar test runs both ways.
+// whatever a test appends: enough of them and the sidecar goes to the gateway as protobuf
+// (kLargeSidecarBytes is 256 KiB), so each sidecar test runs both ways.
 std::string Padding(int lines) {
   return "awk 'BEGIN { for (i = 0; i < " + std::to_string(lines) +
          "; i++) printf \"pad_metric{i=\\\"%d\\\"} %d\\n\", i, i }' >> \"$PUSHRUN_METRICS_FILE\"; ";
@@ -321,8 +321,8 @@ TEST_CASE("pushrun: --sidecar PATH is read after the run and left in place", "[e
 TEST_CASE("pushrun: a malformed sidecar is refused with line and column, core metrics pushed",
           "[e2e][integration]") {
   PushgatewayProcess gateway;
-  // With the padding, the bad line is the last of a sidecar that is on its way to the gateway
-  // while it is checked: the request is abandoned and stores nothing.
+  // With the padding, the bad line is the last of a large sidecar, found after 20,000 good
+  // lines were already converted to protobuf: none of them may reach the gateway.
   const int padding = GENERATE(0, 20'000);
   const auto result =
       Pushrun({"--gateway", gateway.url(), "--job", "badside", "--", "/bin/sh", "-c",

@@ -38,22 +38,27 @@ struct SidecarResult {
   bool ok() const { return !error.has_value(); }
 };
 
-// Parses and checks sidecar text (no I/O). `source` names the file in error messages.
+// Parses and checks sidecar text (no I/O). `source` names the file in error messages. With
+// `protobuf`, every family that passes is appended there as protobuf as soon as it is parsed.
 SidecarResult CheckSidecarText(std::string_view text, std::string_view source,
-                               const SidecarRules& rules);
+                               const SidecarRules& rules, std::string* protobuf = nullptr);
 
 // Reads and checks the file at `path`. A missing file is an empty, valid sidecar. Never reads
 // more than rules.max_bytes + 1 bytes, never follows a symlink, refuses anything but a regular
 // file, and never blocks on a FIFO.
 SidecarResult ReadSidecarFile(const std::string& path, const SidecarRules& rules);
 
-// The two halves of ReadSidecarFile, for a caller that sends the bytes while they are checked.
+// The two halves of ReadSidecarFile, for a caller that does more with the bytes.
 // ReadSidecarBytes reads them with its limits ("" and no bytes for a missing file) and returns
 // "" or what is wrong; CheckSidecarBytes checks them as ReadSidecarFile does, except that
-// instead of setting SidecarResult::text it says in `as_is` whether the bytes may go as they are.
+// instead of setting SidecarResult::text it says in `as_is` whether the bytes may go as they
+// are. With `protobuf`, every family that passes is also appended there as protobuf
+// (AppendProtobuf) as soon as it is parsed, so validate_only still drops its samples at once;
+// after a refusal its content means nothing.
 std::string ReadSidecarBytes(const std::string& path, const SidecarRules& rules, std::string* text);
 SidecarResult CheckSidecarBytes(std::string_view text, const std::string& path,
-                                const SidecarRules& rules, bool* as_is);
+                                const SidecarRules& rules, bool* as_is,
+                                std::string* protobuf = nullptr);
 
 // Where the command writes its sidecar. A private one is an empty 0600 file in a fresh 0700
 // directory (mkdtemp under $TMPDIR, else $XDG_RUNTIME_DIR, /dev/shm or /tmp), removed with

@@ -1,0 +1,62 @@
+#include "pushrun/runner/large_sidecar.h"
+
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+#include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/pushgateway.h"
+#include "pushrun/metrics/registry.h"
+
+namespace pushrun::runner {
+
+bool CanSendLargeSidecar(const config::Settings& settings, bool success, const DeliveryIo& io) {
+  return !settings.gateway_url.empty() && !io.dry_run && !settings.push.gzip &&
+         settings.spool_dir.empty() && !(success && settings.delete_on_success);
+}
+
+LargeSidecar SendLargeSidecar(const config::Settings& settings, const std::string& path,
+                              const SidecarRules& rules,
+                              const std::function<std::vector<metrics::MetricFamily>()>& report,
+                              const PushDeadline& deadline, Logger& log) {
+  LargeSidecar large;
+  std::string text;
+  if (std::string error = ReadSidecarBytes(path, rules, &text); !error.empty()) {
+    large.sidecar.error = std::move(error);
+    return large;
+  }
+  bool as_is = false;
+  std::string protobuf;
+  const bool is_large = text.size() >= kLargeSidecarBytes;
+  large.sidecar = CheckSidecarBytes(text, path, rules, &as_is, is_large ? &protobuf : nullptr);
+  if (is_large && large.sidecar.ok() && !protobuf.empty()) {
+    const config::Settings once = deadline.Apply(settings);
+    metrics::PushOptions options = once.push;
+    options.retry.max_retries = 0;
+    options.format = metrics::BodyFormat::kProtobuf;
+    const std::string method = once.method == config::PushMethod::kPut ? "PUT" : "POST";
+    try {
+      metrics::Registry registry;
+      registry.Register(std::make_shared<metrics::StaticCollectable>(report()));
+      const metrics::Pushgateway gateway(once.gateway_url, options, registry);
+      const metrics::PushParams params{.job_name = once.job, .groupings = once.grouping};
+      const std::string url = gateway.UrlFor(params);
+      log.Info(method + " " + url + " (protobuf)");
+      const metrics::PushResult result =
+          method == "PUT" ? gateway.Push(params, protobuf) : gateway.PushAdd(params, protobuf);
+      log.Info(method + " " + url + ": HTTP " + std::to_string(result.status));
+      large.delivered = true;
+    } catch (const metrics::PushError& error) {
+      // Not lost: the caller delivers the report as usual, and says what fails then.
+      log.Debug("the protobuf push of the large sidecar did not succeed: " +
+                DescribePushError(error));
+    } catch (const std::invalid_argument& error) {
+      log.Debug(std::string("the protobuf push of the large sidecar was not made: ") +
+                error.what());
+    }
+  }
+  if (as_is) large.sidecar.text = std::move(text);
+  return large;
+}
+
+}  // namespace pushrun::runner
