@@ -25,12 +25,6 @@ class DefaultTransport final : public Transport {
     return Curl().Send(request);
   }
 
-  HttpResponse SendHeld(const HttpRequest& request, std::size_t held_back,
-                        const std::shared_future<bool>& release) override {
-    if (SocketCanSend(request)) return socket_->SendHeld(request, held_back, release);
-    return Curl().SendHeld(request, held_back, release);
-  }
-
   // For curl, the head start is loading it: several milliseconds and ~30 libraries.
   void Prepare(const HttpRequest& request) noexcept override {
     try {

@@ -306,15 +306,6 @@ PushResult Pushgateway::Push(const PushParams& params, std::string_view extra_te
 PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra_text) const {
   return Send("POST", params, extra_text);
 }
-PushResult Pushgateway::Push(const PushParams& params, std::string_view extra_text,
-                             const std::shared_future<bool>& text_ok) const {
-  return Send("PUT", params, extra_text, &text_ok);
-}
-PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra_text,
-                                const std::shared_future<bool>& text_ok) const {
-  return Send("POST", params, extra_text, &text_ok);
-}
-
 void Pushgateway::Prepare(const PushParams& params) const noexcept {
   try {
     HttpRequest request;
@@ -335,15 +326,14 @@ std::string Pushgateway::BodyFor(const PushParams& params, std::string_view extr
   ValidateFamilies(families, params);
   // Text 0.0.4 (or protobuf) whatever the registry's own format: the gateway cannot read
   // OpenMetrics.
-  std::string body = options_.format == BodyFormat::kProtobuf ? WriteProtobuf(families)
-                                                              : WriteText(families);
+  std::string body =
+      options_.format == BodyFormat::kProtobuf ? WriteProtobuf(families) : WriteText(families);
   body.append(extra_text);
   return body;
 }
 
 PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
-                             std::string_view extra_text,
-                             const std::shared_future<bool>* text_ok) const {
+                             std::string_view extra_text) const {
   const std::string verb = Verb(method);
   std::string path;
   try {
@@ -360,34 +350,15 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
   request.proxy = options_.proxy;
   const std::string redacted = RedactUrl(request.url);
 
-  auto withdrawn = [&] {
-    return PushError(ErrorCategory::kValidation,
-                     verb + redacted + " failed: the extra text was withdrawn by the caller", 0, {},
-                     redacted, 1);
-  };
-  // With a pending check, the text goes first and the registry's part is held back.
-  std::size_t held_back = 0;
   if (method != "DELETE") {
-    std::string own;
     try {
-      own = BodyFor(params);
+      request.body = BodyFor(params, extra_text);
     } catch (const PushError& e) {
       throw PushError(e.category(), verb + redacted + " failed: " + e.what(), 0, {}, redacted, 0);
     }
-    // Something of ours must end the request, or nothing could be held back.
-    if (text_ok != nullptr && !options_.gzip && !own.empty()) {
-      held_back = own.size();
-      request.body.reserve(extra_text.size() + own.size());
-      request.body.append(extra_text).append(own);
-    } else {
-      if (text_ok != nullptr && !text_ok->get()) throw withdrawn();
-      request.body = std::move(own);
-      request.body.append(extra_text);
-    }
-    request.headers.emplace_back("Content-Type",
-                                 std::string(options_.format == BodyFormat::kProtobuf
-                                                 ? kProtobufContentType
-                                                 : kTextContentType));
+    request.headers.emplace_back(
+        "Content-Type", std::string(options_.format == BodyFormat::kProtobuf ? kProtobufContentType
+                                                                             : kTextContentType));
     if (options_.gzip) {
       request.body = detail::Gzip(request.body);
       request.headers.emplace_back("Content-Encoding", "gzip");
@@ -421,9 +392,7 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
     std::optional<std::chrono::seconds> retry_after;
     bool retryable = true;
     try {
-      HttpResponse response = held_back > 0
-                                  ? options_.transport->SendHeld(request, held_back, *text_ok)
-                                  : options_.transport->Send(request);
+      HttpResponse response = options_.transport->Send(request);
       if (response.status >= 200 && response.status < 300) {
         return PushResult{response.status, std::move(response.body)};
       }
@@ -433,8 +402,6 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
       body = std::move(response.body);
       retryable = detail::IsRetryableStatus(status);
       retry_after = detail::RetryAfter(response);
-    } catch (const RequestWithdrawn&) {
-      throw withdrawn();
     } catch (const TransportFailure& e) {
       reason = e.what();
     }

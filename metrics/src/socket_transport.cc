@@ -17,7 +17,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
-#include <future>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -286,19 +285,9 @@ std::string RequestHead(const HttpRequest& request, const HttpUrl& url) {
   return head;
 }
 
-// Ends a connection with a reset instead of an orderly close, so that the server sees the
-// body cut short (an error) rather than merely ended.
-void Abandon(int fd) {
-  linger reset{.l_onoff = 1, .l_linger = 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-}
-
 // A connection opened by Prepare is used only this long; a server or a middlebox may drop
 // idle connections, and a long job gains nothing from a head start of a millisecond.
 constexpr auto kMaxPreparedAge = std::chrono::seconds(30);
-
-// A body with a held-back end goes in pieces of this size, the decision checked between them.
-constexpr std::size_t kHeldPieceBytes = 256 * 1024;
 
 class SocketTransport final : public Transport {
  public:
@@ -306,10 +295,7 @@ class SocketTransport final : public Transport {
     if (prepared_.fd >= 0) ::close(prepared_.fd);
   }
 
-  HttpResponse Send(const HttpRequest& request) override { return SendHeld(request, 0, {}); }
-
-  HttpResponse SendHeld(const HttpRequest& request, std::size_t held_back,
-                        const std::shared_future<bool>& release) override {
+  HttpResponse Send(const HttpRequest& request) override {
     HttpUrl url = ParseHttpUrl(request.url);
     if (url.scheme != "http" || !url.userinfo.empty()) {
       throw std::invalid_argument(
@@ -323,36 +309,13 @@ class SocketTransport final : public Transport {
                                       : deadline;
     const std::string what = request.method + " " + url.Redacted();
     const std::string head = RequestHead(request, url);
-    held_back = std::min(held_back, request.body.size());
-    const std::string_view body(request.body);
-    const std::string_view first = body.substr(0, body.size() - held_back);
 
     // A prepared connection the server has since closed was dropped by TakePrepared. Any
     // other failure counts like one on a new connection: a server that crashed while handling
     // the request looks the same, and the client's retry policy decides.
     const int prepared = TakePrepared(url.authority);
     Fd fd(prepared >= 0 ? prepared : Connect(url, connect_deadline));
-    if (held_back == 0) {
-      SendAll(fd.get(), head, first, deadline, what);
-    } else {
-      // In pieces, so that a decision against the body stops the upload early.
-      auto withdraw = [&] {
-        Abandon(fd.get());
-        throw RequestWithdrawn(what + ": withdrawn before the end of its body");
-      };
-      std::string_view rest = first;
-      std::string_view piece_head = head;
-      do {
-        const std::string_view piece = rest.substr(0, kHeldPieceBytes);
-        rest.remove_prefix(piece.size());
-        SendAll(fd.get(), piece_head, piece, deadline, what);
-        piece_head = {};
-        const bool decided = release.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
-        if (decided && !release.get()) withdraw();
-      } while (!rest.empty());
-      if (!release.get()) withdraw();
-      SendAll(fd.get(), {}, body.substr(first.size()), deadline, what);
-    }
+    SendAll(fd.get(), head, request.body, deadline, what);
     return ResponseReader(fd.get(), deadline, what).Read();
   }
 

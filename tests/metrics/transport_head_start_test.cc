@@ -1,7 +1,5 @@
-// The transports' head starts: a connection opened by Prepare before the request is known, and
-// a body whose end is held back until the caller releases it (or withdraws the request). The
-// socket transport is checked against a raw listener that shows every connection and byte; the
-// real Pushgateway shows that a withdrawn request stores nothing.
+// The transports' head start: a connection opened by Prepare before the request is known,
+// checked against a raw listener that shows every connection and byte.
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -14,11 +12,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "pushrun/metrics/metric.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
 #include "pushrun/metrics/transport.h"
-#include "support/pushgateway_process.h"
 
 namespace {
 
@@ -94,12 +90,6 @@ void Answer(int fd) {
   ::close(fd);
 }
 
-std::shared_future<bool> Decided(bool value) {
-  std::promise<bool> decision;
-  decision.set_value(value);
-  return decision.get_future().share();
-}
-
 HttpRequest Post(const std::string& url, std::string body) {
   HttpRequest request;
   request.method = "POST";
@@ -153,119 +143,19 @@ TEST_CASE("Socket transport: Prepare for an unreachable gateway neither throws n
   CHECK_THROWS_AS(transport->Send(request), TransportFailure);
 }
 
-TEST_CASE("Socket transport: the held-back end of a body goes only when released",
-          "[metrics][transport]") {
-  Listener listener;
-  auto transport = MakeDefaultTransport();
-  const std::string first = "big 1\n", last = "own 2\n";
-  const HttpRequest request = Post(listener.url(), first + last);
-  std::promise<bool> decision;
-  const std::shared_future<bool> release = decision.get_future().share();
-  auto sent = std::async(std::launch::async,
-                         [&] { return transport->SendHeld(request, last.size(), release); });
-  const int connection = listener.Accept();
-  const std::string head = ReadHead(connection);
-  CHECK(head.find("Content-Length: 12\r\n") != std::string::npos);
-  CHECK(ReadBytes(connection, first.size()) == first);
-
-  SECTION("released: the rest follows and the answer is returned") {
-    decision.set_value(true);
-    CHECK(ReadBytes(connection, last.size()) == last);
-    Answer(connection);
-    CHECK(sent.get().status == 200);
-  }
-  SECTION("withdrawn: the connection is reset short of the length, and RequestWithdrawn thrown") {
-    decision.set_value(false);
-    CHECK_THROWS_AS(sent.get(), RequestWithdrawn);
-    char byte;
-    CHECK(::recv(connection, &byte, 1, 0) <= 0);
-    ::close(connection);
-  }
-}
-
-TEST_CASE("Socket transport: a withdrawal stops a large body's upload early",
-          "[metrics][transport]") {
-  Listener listener;
-  auto transport = MakeDefaultTransport();
-  // 8 MiB in front of the held-back end, withdrawn from the start: the upload stops after the
-  // first piece (256 KiB) instead of sending everything the server would read.
-  const std::string big(8 << 20, 'x'), last = "own 2\n";
-  const HttpRequest request = Post(listener.url(), big + last);
-  std::promise<bool> decision;
-  decision.set_value(false);
-  auto sent = std::async(std::launch::async, [&] {
-    return transport->SendHeld(request, last.size(), decision.get_future().share());
-  });
-  const int connection = listener.Accept();
-  ReadHead(connection);
-  const std::string received = ReadBytes(connection, big.size());
-  CHECK(received.size() < big.size() / 4);
-  CHECK_THROWS_AS(sent.get(), RequestWithdrawn);
-  ::close(connection);
-}
-
-TEST_CASE("Transport: the default SendHeld asks first and sends nothing when withdrawn",
-          "[metrics][transport]") {
-  class Counting final : public Transport {
-   public:
-    HttpResponse Send(const HttpRequest&) override {
-      ++sends;
-      return HttpResponse{200, {}, {}};
-    }
-    int sends = 0;
-  } transport;
-  const HttpRequest request = Post("http://gateway.invalid/metrics", "a 1\n");
-  CHECK_THROWS_AS(transport.SendHeld(request, 2, Decided(false)), RequestWithdrawn);
-  CHECK(transport.sends == 0);
-  CHECK(transport.SendHeld(request, 2, Decided(true)).status == 200);
-  CHECK(transport.sends == 1);
-}
-
-TEST_CASE("Pushgateway (real): a push whose extra text is withdrawn stores nothing",
-          "[metrics][push][integration]") {
-  pushrun::testing::PushgatewayProcess gateway;
-  Registry registry;
-  Gauge own({.name = "own_metric", .help = "Ours.", .registries = {&registry}});
-  own.Set(7);
-  PushOptions options;
-  options.transport = GENERATE(as<std::string>{}, "default", "curl") == "curl"
-                          ? MakeCurlTransport()
-                          : MakeDefaultTransport();
-  const Pushgateway client(gateway.url(), options, registry);
-  const PushParams params{.job_name = "held"};
-  // Large enough to be on its way (several socket buffers) before the decision.
-  std::string text;
-  for (int i = 0; i < 40'000; ++i) text += "extra_metric{i=\"" + std::to_string(i) + "\"} 1\n";
-  client.Prepare(params);
-
-  SECTION("withdrawn") {
-    try {
-      client.PushAdd(params, text, Decided(false));
-      FAIL("the push was not withdrawn");
-    } catch (const PushError& error) {
-      CHECK(error.category() == ErrorCategory::kValidation);
-      CHECK(error.attempts() == 1);
-    }
-    // A later push has been applied, so the abandoned one would have been by now.
-    CHECK(client.PushAdd({.job_name = "after"}).status == 200);
-    CHECK(gateway.Lines("own_metric", {"job=\"after\""}).size() == 1);
-    CHECK(gateway.Lines("extra_metric").empty());
-    CHECK(gateway.Lines("own_metric", {"job=\"held\""}).empty());
-  }
-  SECTION("released") {
-    CHECK(client.PushAdd(params, text, Decided(true)).status == 200);
-    CHECK(gateway.Lines("extra_metric").size() == 40'000);
-    CHECK(gateway.Lines("own_metric", {"job=\"held\""}).size() == 1);
-  }
-}
-
-TEST_CASE("Pushgateway: text withdrawn with nothing of the registry to hold back sends nothing",
-          "[metrics][push]") {
+TEST_CASE("Pushgateway: Prepare opens the connection the next push to the group uses",
+          "[metrics][transport][push]") {
   Listener listener;
   Registry empty;
   PushOptions options;
   options.transport = MakeDefaultTransport();
-  const Pushgateway client(listener.url().substr(0, listener.url().rfind('/')), options, empty);
-  CHECK_THROWS_AS(client.PushAdd({.job_name = "j"}, "a 1\n", Decided(false)), PushError);
+  const std::string base = listener.url().substr(0, listener.url().rfind('/'));
+  const Pushgateway client(base, options, empty);
+  client.Prepare({.job_name = "j"});
+  const int prepared = listener.Accept();
+  auto pushed = std::async(std::launch::async, [&] { return client.PushAdd({.job_name = "j"}); });
+  CHECK(ReadHead(prepared).rfind("POST /metrics/job/j HTTP/1.1\r\n", 0) == 0);
+  Answer(prepared);
+  CHECK(pushed.get().status == 200);
   CHECK_FALSE(listener.Pending(milliseconds(0)));
 }

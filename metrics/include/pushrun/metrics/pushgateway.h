@@ -109,17 +109,6 @@ class Pushgateway {
   PushResult Push(const PushParams& params, std::string_view extra_text) const;
   PushResult PushAdd(const PushParams& params, std::string_view extra_text) const;
 
-  // Push/PushAdd with `extra_text` that the caller is still checking (on another thread): the
-  // request starts at once with the text first, and its last bytes, the registry's families,
-  // go only once `text_ok` holds true, so a large text travels while it is checked. When it
-  // holds false the request is abandoned short of its length (as soon as that is seen), so the
-  // gateway stores nothing, and PushError(kValidation) is thrown without retrying. With gzip,
-  // `text_ok` is awaited before anything is sent.
-  PushResult Push(const PushParams& params, std::string_view extra_text,
-                  const std::shared_future<bool>& text_ok) const;
-  PushResult PushAdd(const PushParams& params, std::string_view extra_text,
-                     const std::shared_future<bool>& text_ok) const;
-
   // Does ahead of time what a later call with these params starts with (resolving the host,
   // connecting, loading the TLS library), so that the call starts sending at once; for
   // instance while the job whose results will be pushed is still running. It may block up to
@@ -134,8 +123,7 @@ class Pushgateway {
 
  private:
   PushResult Send(std::string_view method, const PushParams& params,
-                  std::string_view extra_text = {},
-                  const std::shared_future<bool>* text_ok = nullptr) const;
+                  std::string_view extra_text = {}) const;
 
   std::string base_url_;
   PushOptions options_;

@@ -3,8 +3,6 @@
 // interprets responses; a Transport only moves bytes. Tests substitute a fake.
 
 #include <chrono>
-#include <cstddef>
-#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -46,13 +44,6 @@ class TransportFailure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Thrown by Transport::SendHeld when `release` said no: the request was abandoned before the
-// end of its body, so the server discards it.
-class RequestWithdrawn : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -64,16 +55,7 @@ class Transport {
   // sending at once. It may block on name resolution and connecting, within the request's
   // connect timeout: call it from a thread that can wait. Never throws; a failure is simply no
   // head start. The default does nothing.
-  virtual void Prepare(const HttpRequest& request) noexcept;
-
-  // Send, except that the last `held_back` bytes of the body are sent only once `release`
-  // holds true: the start of a large body travels while the caller is still deciding on it.
-  // When it holds false the request is abandoned short of its Content-Length, which an HTTP
-  // server must discard, and RequestWithdrawn is thrown; a transport that sends in pieces stops
-  // as soon as it sees the decision. The default waits for `release` first and then Sends:
-  // correct, without the overlap.
-  virtual HttpResponse SendHeld(const HttpRequest& request, std::size_t held_back,
-                                const std::shared_future<bool>& release);
+  virtual void Prepare(const HttpRequest& /*request*/) noexcept {}
 };
 
 // The libcurl transport: every scheme, TLS options, proxies.
