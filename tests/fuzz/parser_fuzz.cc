@@ -1,7 +1,9 @@
 // Fuzzes the strict text parser. Properties checked on every input:
 // - an error points inside the input (its line exists, its column is within that line + 1)
 //   and has a message;
-// - accepted input, written back with WriteText, parses again to exactly the same families.
+// - accepted input, written back with WriteText, parses again to exactly the same families;
+// - accepted input converts to protobuf (a large sidecar's way to the gateway) without a crash,
+//   into a sequence of length-delimited messages that exactly fills the output.
 
 #include <cmath>
 #include <cstdint>
@@ -14,6 +16,7 @@
 
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/parser.h"
+#include "pushrun/metrics/protobuf.h"
 
 namespace {
 
@@ -69,6 +72,27 @@ void CheckErrorPosition(std::string_view text, const pushrun::metrics::ParseErro
   if (error.column > length + 1) Die("error column beyond the line", error.message);
 }
 
+// `bytes` is `count` messages, each a varint length and that many bytes, and nothing else.
+void CheckDelimited(std::string_view bytes, std::size_t count) {
+  std::size_t messages = 0;
+  while (!bytes.empty()) {
+    std::uint64_t length = 0;
+    int shift = 0;
+    std::size_t used = 0;
+    for (;; ++used, shift += 7) {
+      if (used >= bytes.size() || shift > 63) Die("protobuf: a broken length prefix", bytes);
+      const auto byte = static_cast<unsigned char>(bytes[used]);
+      length |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    bytes.remove_prefix(used + 1);
+    if (length > bytes.size()) Die("protobuf: a message longer than the output", bytes);
+    bytes.remove_prefix(length);
+    ++messages;
+  }
+  if (messages != count) Die("protobuf: not one message per family", {});
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -91,5 +115,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!SameFamilies(first.families, second.families)) {
     Die("families changed through WriteText and ParseText", written);
   }
+  CheckDelimited(pushrun::metrics::WriteProtobuf(first.families), first.families.size());
   return 0;
 }
