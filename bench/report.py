@@ -222,8 +222,8 @@ def main():
               for name, v in names.items() if v.get("failed", 0)}
     if failed:
         print(f"failed runs (excluded): {failed}")
-    phases = [(n, micro.get(n)) for n in ["BM_Sidecar_Read", "BM_Sidecar_ParseAndCheck",
-                                          "BM_Sidecar_MergeAndBody"]]
+    phases = [(n, micro.get(n)) for n in ["BM_Sidecar_Read", "BM_Sidecar_CheckAndConvert",
+                                          "BM_Sidecar_ReportAndBody"]]
     if all(e is not None and not e.get("error_occurred") for _, e in phases):
         print("5a phases: " + ", ".join(f"{n[11:]} {to_ms(e):.1f} ms" for n, e in phases))
 

@@ -1,7 +1,8 @@
 // pushrun's own work on a large sidecar, in-process, phase by phase and as a whole: read the
-// file, parse and check it, merge it with the run's report, and build the push body
-// (validation against the push parameters, then text serialization) — what the wrapper does
-// between the child's exit and the request.
+// file, parse and check it while converting it to protobuf, and build the push body (the
+// run's report validated against the push parameters and written as protobuf, the sidecar's
+// protobuf after it) — what the wrapper does between the child's exit and the request
+// (runner/src/large_sidecar.cc).
 //
 // The file is $PUSHRUN_BENCH_SIDECAR (bench/run.sh passes the one it pushes end to end);
 // without it a 100,000-series file is generated into a temporary directory.
@@ -43,7 +44,7 @@ const std::string& SidecarPath() {
   return path;
 }
 
-// As pushrun reads a sidecar for a gateway: checked, its samples not kept (the text is sent).
+// As pushrun reads a sidecar for a gateway: checked, its samples not kept once converted.
 pr::SidecarRules Rules() {
   pr::SidecarRules rules;
   rules.reserved_labels = {"job", "wrapper"};
@@ -63,22 +64,31 @@ pr::ChildOutcome Outcome() {
   return outcome;
 }
 
-// The merged report's push body, built as pushrun builds it for a gateway (runner/src/app.cc):
-// its own families, then the checked sidecar's text as it was read; only a sidecar that cannot
-// go as is (SidecarResult::text empty) is merged as families and serialized. The sidecar's
-// parsed form is freed here, as pushrun frees it before the push.
-std::string Body(pr::SidecarResult sidecar) {
-  auto report = pr::BuildFinalReport(Outcome(), pr::ReportInput{});
-  const std::string text = std::move(sidecar.text);
-  if (text.empty()) {
-    report.insert(report.end(), std::make_move_iterator(sidecar.families.begin()),
-                  std::make_move_iterator(sidecar.families.end()));
-  }
-  sidecar.families = {};
+// The sidecar checked and converted to protobuf, as SendLargeSidecar does.
+std::string CheckAndConvert(const std::string& text, std::string* error) {
+  bool as_is = false;
+  std::string protobuf;
+  const pr::SidecarResult result =
+      pr::CheckSidecarBytes(text, SidecarPath(), Rules(), &as_is, &protobuf);
+  if (!result.ok()) *error = *result.error;
+  return protobuf;
+}
+
+// The push body: the run's report (validated, as protobuf) and the sidecar's protobuf.
+std::string Body(const std::string& sidecar_protobuf) {
   pm::Registry registry;
-  registry.Register(std::make_shared<pm::StaticCollectable>(std::move(report)));
-  pm::Pushgateway gateway("http://127.0.0.1:9", {}, registry);
-  return gateway.BodyFor(kParams, text);
+  registry.Register(
+      std::make_shared<pm::StaticCollectable>(pr::BuildFinalReport(Outcome(), pr::ReportInput{})));
+  pm::PushOptions options;
+  options.format = pm::BodyFormat::kProtobuf;
+  pm::Pushgateway gateway("http://127.0.0.1:9", options, registry);
+  return gateway.BodyFor(kParams, sidecar_protobuf);
+}
+
+std::string ReadText() {
+  std::string text;
+  pr::ReadSidecarBytes(SidecarPath(), Rules(), &text);
+  return text;
 }
 
 void BM_Sidecar_Read(benchmark::State& state) {
@@ -95,46 +105,42 @@ void BM_Sidecar_Read(benchmark::State& state) {
 }
 BENCHMARK(BM_Sidecar_Read)->Unit(benchmark::kMillisecond);
 
-void BM_Sidecar_ParseAndCheck(benchmark::State& state) {
-  std::string text;
-  pr::ReadFileBounded(SidecarPath(), Rules().max_bytes, &text);
+void BM_Sidecar_CheckAndConvert(benchmark::State& state) {
+  const std::string text = ReadText();
   for (auto _ : state) {
-    auto result = pr::CheckSidecarText(text, SidecarPath(), Rules());
-    if (!result.ok()) {
-      state.SkipWithError(result.error->c_str());
+    std::string error;
+    std::string protobuf = CheckAndConvert(text, &error);
+    if (!error.empty()) {
+      state.SkipWithError(error.c_str());
       break;
     }
-    benchmark::DoNotOptimize(result);
+    benchmark::DoNotOptimize(protobuf);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
 }
-BENCHMARK(BM_Sidecar_ParseAndCheck)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Sidecar_CheckAndConvert)->Unit(benchmark::kMillisecond);
 
-void BM_Sidecar_MergeAndBody(benchmark::State& state) {
-  auto sidecar = pr::ReadSidecarFile(SidecarPath(), Rules());
-  if (!sidecar.ok()) {
-    state.SkipWithError(sidecar.error->c_str());
-    return;
-  }
+void BM_Sidecar_ReportAndBody(benchmark::State& state) {
+  std::string error;
+  const std::string protobuf = CheckAndConvert(ReadText(), &error);
   for (auto _ : state) {
-    state.PauseTiming();
-    pr::SidecarResult copy = sidecar;
-    state.ResumeTiming();
-    std::string body = Body(std::move(copy));
+    std::string body = Body(protobuf);
     benchmark::DoNotOptimize(body);
   }
 }
-BENCHMARK(BM_Sidecar_MergeAndBody)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Sidecar_ReportAndBody)->Unit(benchmark::kMillisecond);
 
-// The whole of pushrun's own work: read, parse, check, merge, validate, build the body.
+// The whole of pushrun's own work: read, parse, check, convert, build the body.
 void BM_Sidecar_OwnWork(benchmark::State& state) {
   for (auto _ : state) {
-    auto sidecar = pr::ReadSidecarFile(SidecarPath(), Rules());
-    if (!sidecar.ok()) {
-      state.SkipWithError(sidecar.error->c_str());
+    std::string text;
+    std::string error = pr::ReadSidecarBytes(SidecarPath(), Rules(), &text);
+    std::string protobuf = error.empty() ? CheckAndConvert(text, &error) : std::string();
+    if (!error.empty()) {
+      state.SkipWithError(error.c_str());
       break;
     }
-    std::string body = Body(std::move(sidecar));
+    std::string body = Body(protobuf);
     benchmark::DoNotOptimize(body);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * FileSize()));
