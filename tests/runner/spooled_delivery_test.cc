@@ -45,6 +45,14 @@ pushrun::metrics::MetricFamily Gauge(const std::string& name, double value) {
   return family;
 }
 
+// A spooled entry of the group {job="nightly", db="main"}, the one SettingsFor's runs push to.
+SpooledReport Nightly(std::string method, std::string body) {
+  return SpooledReport{.method = std::move(method),
+                       .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
+                       .body = std::move(body),
+                       .path = {}};
+}
+
 Settings SettingsFor(const std::string& url, const std::string& spool_dir) {
   Settings settings;
   settings.gateway_url = url;
@@ -141,10 +149,9 @@ TEST_CASE("Spooled delivery: while the spooled report cannot go, the new one joi
   const Settings settings = SettingsFor(server.url(), dir.path);
   const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
   REQUIRE(spool
-              .Store({.method = "POST",
-                      .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
-                      .body = "# TYPE pushrun_last_success_timestamp_seconds gauge\n"
-                              "pushrun_last_success_timestamp_seconds 1700000000\n"})
+              .Store(Nightly("POST",
+                             "# TYPE pushrun_last_success_timestamp_seconds gauge\n"
+                             "pushrun_last_success_timestamp_seconds 1700000000\n"))
               .empty());
   CHECK_FALSE(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 2)}, false, {},
                                  PushDeadline(settings.push_deadline), log));
@@ -167,11 +174,7 @@ TEST_CASE("Spooled delivery: a gateway that never answers ends the delivery at t
   settings.push.retry.max_retries = 5;
   settings.push_deadline = milliseconds(700);
   // A spooled report for the group too: flush and push share the one deadline.
-  REQUIRE(Spool(dir.path, "x")
-              .Store({.method = "POST",
-                      .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
-                      .body = "# TYPE a gauge\na 1\n"})
-              .empty());
+  REQUIRE(Spool(dir.path, "x").Store(Nightly("POST", "# TYPE a gauge\na 1\n")).empty());
   const auto start = std::chrono::steady_clock::now();
   CHECK_FALSE(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 0)}, true, {},
                                  PushDeadline(settings.push_deadline), log));
@@ -396,11 +399,7 @@ TEST_CASE(
   Logger log(err);
   const Settings settings = SettingsFor(server.url(), dir.path);
   const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
-  REQUIRE(spool
-              .Store({.method = "POST",
-                      .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
-                      .body = "# TYPE a counter\na 1\n"})
-              .empty());
+  REQUIRE(spool.Store(Nightly("POST", "# TYPE a counter\na 1\n")).empty());
   CHECK(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 0)}, true, {},
                            PushDeadline(settings.push_deadline), log));
   CHECK(server.request_count() == 2);
@@ -421,10 +420,7 @@ TEST_CASE("Spooled delivery: a delete (--delete-on-success) the gateway cannot t
   const bool older_spooled = GENERATE(false, true);
   CAPTURE(older_spooled);
   if (older_spooled) {
-    REQUIRE(spool
-                .Store({.method = "POST",
-                        .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
-                        .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 1\n"})
+    REQUIRE(spool.Store(Nightly("POST", "# TYPE pushrun_exit_code gauge\npushrun_exit_code 1\n"))
                 .empty());
   }
   CHECK_FALSE(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 0)}, true, {},
@@ -461,11 +457,7 @@ TEST_CASE("Spooled delivery: the group's spooled delete goes out first (202), th
   Logger log(err);
   const Settings settings = SettingsFor(server.url(), dir.path);
   const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
-  REQUIRE(spool
-              .Store({.method = "DELETE",
-                      .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
-                      .body = ""})
-              .empty());
+  REQUIRE(spool.Store(Nightly("DELETE", "")).empty());
   CHECK(DeliverFinalReport(settings, {Gauge("pushrun_exit_code", 4)}, false, {},
                            PushDeadline(settings.push_deadline), log));
   const auto requests = server.requests();
