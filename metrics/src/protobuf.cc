@@ -45,11 +45,14 @@ std::uint64_t ProtoType(MetricType type) {
 }
 
 void Varint(std::string& out, std::uint64_t value) {
+  char bytes[10];
+  std::size_t n = 0;
   while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    bytes[n++] = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  out.push_back(static_cast<char>(value));
+  bytes[n++] = static_cast<char>(value);
+  out.append(bytes, n);
 }
 
 void Tag(std::string& out, std::uint32_t field, WireType type) { Varint(out, field << 3 | type); }
