@@ -5,8 +5,8 @@
 //   bench_post HOST PORT PATH BODY_FILE RUNS
 //
 // Prints "post_ms=<median> open_ms=<median>" (CLOCK_MONOTONIC): open_ms leaves out the
-// connect(), as for a wrapper that opened its connection while the command ran. Plain sockets, HTTP/1.1, "Connection: close";
-// fails (exit 1) on anything but a 2xx.
+// connect(), as for a wrapper that opened its connection while the command ran. Plain sockets,
+// HTTP/1.1, "Connection: close"; fails (exit 1) on anything but a 2xx.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -56,7 +56,6 @@ bool IsGatewayUnavailable(const metrics::PushError& error);
 // The client's message, plus the gateway's answer when the message does not quote it.
 std::string DescribePushError(const metrics::PushError& error);
 
-
 // "<job>.prom", or "<job>@<name>=<value>...prom" with the grouping labels (sorted); bytes
 // outside [A-Za-z0-9._=-] become '_' and a leading '.' becomes '_'.
 std::string TextfileName(const std::string& job,
