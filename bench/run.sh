@@ -131,7 +131,7 @@ PUSHRUN_BENCH_SIDECAR=$sidecar "${rt[@]}" "$build/bench/bench_micro" --benchmark
 
 if grep -q "run failed" "$log"; then
   echo "bench: some runs failed (excluded from the medians):" >&2
-  sort "$log" | uniq -c | sort -rn | head -20 >&2
+  sort "$log" | uniq -c | sort -rn | sed -n 1,20p >&2
 fi
 
 /usr/bin/python3 "$here/report.py" --results "$results" --micro "$work/micro.json" \

@@ -41,7 +41,7 @@ owner_of() {
   local real candidate owner
   real=$(readlink -f "$1")
   for candidate in "$1" "$real" "${1/#\/usr\/lib\//\/lib\/}" "${real/#\/usr\/lib\//\/lib\/}"; do
-    owner=$(dpkg -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1)
+    owner=$(dpkg -S "$candidate" 2>/dev/null | sed -n '1s/:.*//p')
     if [ -n "$owner" ]; then echo "$owner"; return 0; fi
   done
 }
@@ -50,7 +50,9 @@ while IFS= read -r -d '' f; do
   [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
   for lib in $(objdump -p "$f" | awk '$1 == "NEEDED" {print $2}'); do
     [[ $lib == libpushrun* ]] && continue
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+    # awk reads to the end: exiting at the first match could kill ldconfig with SIGPIPE, which
+    # pipefail and set -e turn into a silent exit of this script.
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !found {print $NF; found = 1}')
     [ -n "$path" ] || fail "$f needs $lib, which is not on this machine"
     owner=$(owner_of "$path")
     [ -n "$owner" ] || fail "no Debian package owns $path ($lib, needed by $f)"
@@ -58,7 +60,8 @@ while IFS= read -r -d '' f; do
   done
 done < <(find "$work/root" -type f -print0)
 for dep in $(printf '%s\n' "${required[@]}" | sort -u); do
-  sed 's/, /\n/g' <<<"$depends" | awk '{print $1}' | grep -qxF "$dep" || fail "Depends lacks $dep"
+  sed 's/, /\n/g' <<<"$depends" | awk '{print $1}' | grep -xF "$dep" >/dev/null ||
+    fail "Depends lacks $dep"
 done
 echo "ok   Depends covers: $(printf '%s\n' "${required[@]}" | sort -u | tr '\n' ' ')"
 contents=$(dpkg-deb -c "$deb")
@@ -72,7 +75,7 @@ done
 # One dpkg run at a time: several builds may run this check at once.
 exec 9>/tmp/pushrun-check-deb.lock
 flock -w 120 9 || fail "another check-deb holds /tmp/pushrun-check-deb.lock"
-if dpkg-query -W -f='${Status}' pushrun 2>/dev/null | grep -q 'install ok installed'; then
+if dpkg-query -W -f='${Status}' pushrun 2>/dev/null | grep 'install ok installed' >/dev/null; then
   skip "a pushrun package is already installed; not replacing it"
 fi
 installed=1
