@@ -25,6 +25,8 @@ class DefaultTransport final : public Transport {
     return Curl().Send(request);
   }
 
+  void Unprepare() noexcept override { socket_->Unprepare(); }
+
   // For curl, the head start is loading it: several milliseconds and ~30 libraries.
   void Prepare(const HttpRequest& request) noexcept override {
     try {

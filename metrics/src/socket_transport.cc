@@ -285,10 +285,6 @@ std::string RequestHead(const HttpRequest& request, const HttpUrl& url) {
   return head;
 }
 
-// A connection opened by Prepare is used only this long; a server or a middlebox may drop
-// idle connections, and a long job gains nothing from a head start of a millisecond.
-constexpr auto kMaxPreparedAge = std::chrono::seconds(30);
-
 class SocketTransport final : public Transport {
  public:
   ~SocketTransport() override {
@@ -334,6 +330,11 @@ class SocketTransport final : public Transport {
     }
   }
 
+  void Unprepare() noexcept override {
+    std::lock_guard lock(mutex_);
+    if (prepared_.fd >= 0) ::close(std::exchange(prepared_.fd, -1));
+  }
+
  private:
   struct Prepared {
     std::string authority;
@@ -349,7 +350,7 @@ class SocketTransport final : public Transport {
     // A server that closed the connection has made it readable (EOF); an open one has nothing
     // to say before the request.
     pollfd idle{fd, POLLIN, 0};
-    if (Clock::now() - prepared_.opened > kMaxPreparedAge || ::poll(&idle, 1, 0) != 0) {
+    if (Clock::now() - prepared_.opened > kPreparedConnectionLifetime || ::poll(&idle, 1, 0) != 0) {
       ::close(fd);
       return -1;
     }

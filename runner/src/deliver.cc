@@ -274,10 +274,14 @@ config::Settings WithGatewayPrepared(const config::Settings& settings, const Del
   if (settings.gateway_url.empty() || io.dry_run) return prepared;
   try {
     if (!prepared.push.transport) prepared.push.transport = metrics::MakeDefaultTransport();
-    // The thread owns copies; Prepare touches no registry, so the default one serves.
+    // The thread owns copies; Prepare touches no registry, so the default one serves. A push
+    // later than the connection's lifetime would not use it: it is closed then rather than
+    // left idle on the gateway for the rest of a long job.
     std::thread([gateway = metrics::Pushgateway(prepared.gateway_url, prepared.push),
-                 params = ParamsOf(prepared)] {
+                 params = ParamsOf(prepared), transport = prepared.push.transport] {
       gateway.Prepare(params);
+      std::this_thread::sleep_for(metrics::kPreparedConnectionLifetime);
+      transport->Unprepare();
     }).detach();
   } catch (const std::exception&) {
     // A bad URL is reported by the push itself; no thread means no head start.

@@ -159,3 +159,22 @@ TEST_CASE("Pushgateway: Prepare opens the connection the next push to the group 
   CHECK(pushed.get().status == 200);
   CHECK_FALSE(listener.Pending(milliseconds(0)));
 }
+
+TEST_CASE("Socket transport: Unprepare closes an unused prepared connection; Send opens a new one",
+          "[metrics][transport]") {
+  Listener listener;
+  auto transport = MakeDefaultTransport();
+  const HttpRequest request = Post(listener.url(), "a 1\n");
+  transport->Prepare(request);
+  const int prepared = listener.Accept();
+  transport->Unprepare();
+  CHECK(ReadBytes(prepared, 1).empty());  // end of file: the client closed it
+  ::close(prepared);
+
+  auto sent = std::async(std::launch::async, [&] { return transport->Send(request); });
+  const int fresh = listener.Accept();
+  ReadHead(fresh);
+  CHECK(ReadBytes(fresh, 4) == "a 1\n");
+  Answer(fresh);
+  CHECK(sent.get().status == 200);
+}

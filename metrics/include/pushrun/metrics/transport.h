@@ -44,6 +44,10 @@ class TransportFailure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// How long a connection opened by Transport::Prepare stays usable: a server or a middlebox may
+// drop idle connections, and a request that late gains nothing from a head start.
+inline constexpr std::chrono::seconds kPreparedConnectionLifetime{30};
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -56,6 +60,10 @@ class Transport {
   // connect timeout: call it from a thread that can wait. Never throws; a failure is simply no
   // head start. The default does nothing.
   virtual void Prepare(const HttpRequest& /*request*/) noexcept {}
+  // Closes what Prepare opened and no request has used yet, so that an idle connection does
+  // not sit on the server (a long job's push would not use it anyway). The default does
+  // nothing.
+  virtual void Unprepare() noexcept {}
 };
 
 // The libcurl transport: every scheme, TLS options, proxies.
