@@ -148,7 +148,7 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   spec.kill_after = settings.kill_after;
   spec.timeout_signal = settings.timeout_signal;
   // Once the command has started, the way to the gateway is opened on a thread (see
-  // WithGatewayPrepared), so the final report starts on its way as soon as the command ends.
+  // PrepareGateway), so the final report starts on its way as soon as the command ends.
   // The "running" report goes out on a thread of its own, so a slow gateway delays neither
   // signal forwarding nor the timeout; it takes the opened connection, so the thread opens the
   // next one after it. Started from on_started, both threads inherit the forwarded signals
@@ -156,18 +156,17 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   std::optional<config::Settings> prepared;
   std::jthread start_push;
   spec.on_started = [&] {
+    prepared = WithSharedTransport(settings);
     if (!settings.push_start) {
-      prepared = WithGatewayPrepared(settings, delivery);
+      PrepareGateway(*prepared, delivery);
       return;
     }
-    prepared = settings;
-    prepared->push.transport = metrics::MakeDefaultTransport();
     start_push = std::jthread([&prepared, &delivery, &log] {
       try {
         DeliverReport(*prepared,
                       BuildStartReport(std::chrono::system_clock::now(), prepared->prefix),
                       ReportKind::kStart, /*success=*/false, delivery, log);
-        WithGatewayPrepared(*prepared, delivery);
+        PrepareGateway(*prepared, delivery);
       } catch (const std::exception& error) {
         log.Error(std::string("start report: ") + error.what());
       }

@@ -269,16 +269,20 @@ bool DeliverReport(const config::Settings& settings, std::vector<MetricFamily> f
   return true;
 }
 
-config::Settings WithGatewayPrepared(const config::Settings& settings, const DeliveryIo& io) {
-  config::Settings prepared = settings;
-  if (settings.gateway_url.empty() || io.dry_run) return prepared;
+config::Settings WithSharedTransport(const config::Settings& settings) {
+  config::Settings shared = settings;
+  if (!shared.push.transport) shared.push.transport = metrics::MakeDefaultTransport();
+  return shared;
+}
+
+void PrepareGateway(const config::Settings& settings, const DeliveryIo& io) {
+  if (settings.gateway_url.empty() || io.dry_run || !settings.push.transport) return;
   try {
-    if (!prepared.push.transport) prepared.push.transport = metrics::MakeDefaultTransport();
     // The thread owns copies; Prepare touches no registry, so the default one serves. A push
     // later than the connection's lifetime would not use it: it is closed then rather than
     // left idle on the gateway for the rest of a long job.
-    std::thread([gateway = metrics::Pushgateway(prepared.gateway_url, prepared.push),
-                 params = ParamsOf(prepared), transport = prepared.push.transport] {
+    std::thread([gateway = metrics::Pushgateway(settings.gateway_url, settings.push),
+                 params = ParamsOf(settings), transport = settings.push.transport] {
       gateway.Prepare(params);
       std::this_thread::sleep_for(metrics::kPreparedConnectionLifetime);
       transport->Unprepare();
@@ -286,7 +290,6 @@ config::Settings WithGatewayPrepared(const config::Settings& settings, const Del
   } catch (const std::exception&) {
     // A bad URL is reported by the push itself; no thread means no head start.
   }
-  return prepared;
 }
 
 bool IsGatewayUnavailable(const metrics::PushError& error) {

@@ -42,12 +42,15 @@ bool DeliverReport(const config::Settings& settings, std::vector<metrics::Metric
                    ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
                    bool* unavailable = nullptr, std::string_view sidecar_text = {});
 
-// `settings` with one transport for all of its pushes, whose way to the gateway (name
-// resolution and connection, or loading libcurl for https) is opened now on a detached thread,
-// so that the next push starts sending at once. Nothing waits for that thread: a slow or
-// unreachable gateway delays neither the command nor pushrun's exit. Without a gateway, or for
-// a dry run, `settings` unchanged.
-config::Settings WithGatewayPrepared(const config::Settings& settings, const DeliveryIo& io);
+// `settings` with one transport for all of its pushes, so that what PrepareGateway opens is
+// what the next push uses.
+config::Settings WithSharedTransport(const config::Settings& settings);
+
+// Opens the way to the gateway of `settings` (from WithSharedTransport) for its next push: name
+// resolution and connection, or loading libcurl for https, on a detached thread. Nothing waits
+// for that thread: a slow or unreachable gateway delays neither the command nor pushrun's exit.
+// Without a gateway, or for a dry run, it does nothing.
+void PrepareGateway(const config::Settings& settings, const DeliveryIo& io);
 
 // Whether a failed push might succeed later: the gateway was unreachable or answered with a
 // status the client retries (408, 429, 5xx). Other 4xx are refusals no retry changes.
