@@ -3,17 +3,13 @@
 
 #include "pushrun/config/loader.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <span>
 
 #include "pushrun/config/duration.h"
+#include "pushrun/config/read_file.h"
 #include "pushrun/config/signal_name.h"
 #include "pushrun/config/values.h"
 #include "pushrun/metrics/names.h"
@@ -454,31 +450,10 @@ FleetConfig ParseConfig(std::string_view text, const std::string& path, const Ge
 }
 
 FleetConfig LoadConfig(const std::string& path, const GetEnv& getenv) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) throw ConfigError({path}, "", std::strerror(errno));
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    throw ConfigError({path}, "", "not a regular file");
-  }
   std::string text;
-  char buffer[16384];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      throw ConfigError({path}, "", std::strerror(saved));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > kMaxConfigBytes) {
-      ::close(fd);
-      throw ConfigError({path}, "", "larger than " + std::to_string(kMaxConfigBytes) + " bytes");
-    }
-  }
-  ::close(fd);
+  // Through symbolic links: Kubernetes mounts ConfigMaps as links.
+  const FileRead read = ReadRegularFile(path, kMaxConfigBytes, /*follow_symlinks=*/true, &text);
+  if (!read.ok()) throw ConfigError({path}, "", DescribeFileProblem(read, kMaxConfigBytes));
   return ParseConfig(text, path, getenv);
 }
 

@@ -1,12 +1,12 @@
 #include "pushrun/config/secret.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
+#include <string>
+
+#include "pushrun/config/read_file.h"
 
 namespace pushrun::config {
 
@@ -38,36 +38,15 @@ std::string ReadSecretFile(const std::string& path, const SourceLocation& where,
   auto fail = [&](const std::string& message) {
     throw ConfigError(where, key_path, "secret file \"" + path + "\": " + message);
   };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) fail(std::strerror(errno));
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    fail("not a regular file");
-  }
   std::string content;
-  char buffer[4096];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      fail(std::strerror(saved));
-    }
-    if (n == 0) break;
-    content.append(buffer, static_cast<std::size_t>(n));
-    if (content.size() > kMaxSecretBytes) {
-      ::close(fd);
-      fail("larger than " + std::to_string(kMaxSecretBytes) + " bytes");
-    }
-  }
-  ::close(fd);
+  // Through symbolic links: Kubernetes mounts Secrets as links.
+  const FileRead read = ReadRegularFile(path, kMaxSecretBytes, /*follow_symlinks=*/true, &content);
+  if (!read.ok()) fail(DescribeFileProblem(read, kMaxSecretBytes));
   while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) {
     content.pop_back();
   }
   if (content.empty()) fail("empty");
-  if (warnings && ReadableByOthers(info)) {
+  if (warnings && ReadableByOthers(read.info)) {
     warnings->push_back(LocationPrefix(where) + key_path + ": secret file \"" + path +
                         "\" is readable by group or others (chmod 600 it)");
   }
