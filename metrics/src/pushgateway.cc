@@ -271,6 +271,21 @@ std::string RedactUrl(std::string_view url) {
   return std::string(url.substr(0, begin)) + std::string(url.substr(begin + at + 1));
 }
 
+namespace {
+
+// A request to `url` with the client's TLS and proxy settings; body, headers and timeouts are
+// the caller's.
+HttpRequest RequestTo(std::string_view method, std::string url, const PushOptions& options) {
+  HttpRequest request;
+  request.method = std::string(method);
+  request.url = std::move(url);
+  request.tls = options.tls;
+  request.proxy = options.proxy;
+  return request;
+}
+
+}  // namespace
+
 Pushgateway::Pushgateway(std::string url, PushOptions options, Registry& registry)
     : base_url_(ParseBaseUrl(url)), options_(std::move(options)), registry_(&registry) {
   CheckOptions(options_);
@@ -308,11 +323,7 @@ PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra
 }
 void Pushgateway::Prepare(const PushParams& params) const noexcept {
   try {
-    HttpRequest request;
-    request.method = "POST";
-    request.url = base_url_ + GroupPath(params);
-    request.tls = options_.tls;
-    request.proxy = options_.proxy;
+    HttpRequest request = RequestTo("POST", base_url_ + GroupPath(params), options_);
     request.timeout = options_.timeout;
     request.connect_timeout = std::min(options_.connect_timeout, options_.timeout);
     options_.transport->Prepare(request);
@@ -343,11 +354,7 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
     throw PushError(e.category(), verb + base + " failed: " + e.what(), 0, {}, base, 0);
   }
 
-  HttpRequest request;
-  request.method = std::string(method);
-  request.url = base_url_ + path;
-  request.tls = options_.tls;
-  request.proxy = options_.proxy;
+  HttpRequest request = RequestTo(method, base_url_ + path, options_);
   const std::string redacted = RedactUrl(request.url);
 
   if (method != "DELETE") {
