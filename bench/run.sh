@@ -43,16 +43,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
-"${rt[@]}" prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file= \
-  --web.enable-admin-api --log.level=warn >"$work/gateway.log" 2>&1 &
-gateway_pid=$!
-for _ in $(seq 100); do
-  curl -sf "$url/-/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "$url/-/ready" >/dev/null || { echo "bench: the Pushgateway did not start" >&2; cat "$work/gateway.log" >&2; exit 1; }
+source "$here/../packaging/local-gateway.sh"
+GATEWAY_ARGS="--web.enable-admin-api --log.level=warn" start_local_gateway "$work/gateway.log" "${rt[@]}" ||
+  { echo "bench: no Pushgateway" >&2; exit 1; }
+url=$gateway_url
+port=${url##*:}
 wipe() { curl -sf -X PUT "$url/api/v1/admin/wipe" >/dev/null; }
 
 log=$work/driver.log

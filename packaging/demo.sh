@@ -9,8 +9,7 @@ gateway_bin=/usr/bin/prometheus-pushgateway
 [ -x "$pushrun" ] || { echo "demo: $pushrun not built (make build BUILD=$build)" >&2; exit 1; }
 [ -x "$gateway_bin" ] || { echo "demo: $gateway_bin missing (make deps)" >&2; exit 1; }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port"
+source "$(dirname "$0")/local-gateway.sh"
 workdir=$(mktemp -d)
 gateway_pid=""
 cleanup() {
@@ -22,15 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# In-memory only (--persistence.file=): Debian's default would write under /var/lib.
-"$gateway_bin" --web.listen-address="127.0.0.1:$port" --persistence.file= \
-  >"$workdir/gateway.log" 2>&1 &
-gateway_pid=$!
-for _ in $(seq 100); do
-  curl -sf "$url/-/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "$url/-/ready" >/dev/null || { echo "demo: the Pushgateway did not start" >&2; cat "$workdir/gateway.log" >&2; exit 1; }
+start_local_gateway "$workdir/gateway.log" || { echo "demo: no Pushgateway" >&2; exit 1; }
+url=$gateway_url
 echo "demo: Pushgateway on $url"
 
 status=0
