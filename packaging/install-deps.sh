@@ -7,11 +7,14 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config
   libtomlplusplus-dev libcurl4-openssl-dev zlib1g-dev
+  libcli11-dev libboost1.81-dev libboost-filesystem1.81-dev libsnappy-dev
   # tests
   catch2 prometheus-pushgateway openssl curl util-linux procps python3 locales-all
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
   # packaging checks
+  # remote-write receivers for the tests (prometheus is also the rule checker)
+  victoria-metrics
   prometheus man-db dpkg-dev file python3-yaml binutils
   # benchmarks (peers are measured, never linked by the product)
   libbenchmark-dev prometheus-cpp-dev python3-prometheus-client hyperfine
