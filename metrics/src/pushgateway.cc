@@ -12,9 +12,10 @@
 #include <utility>
 
 #include "gzip.h"
-#include "http_url.h"
 #include "pushrun/metrics/exposition.h"
+#include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/protobuf.h"
+#include "pushrun/metrics/url.h"
 #include "retry.h"
 
 namespace pushrun::metrics {
@@ -182,24 +183,13 @@ void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParam
   }
 }
 
-// Returns the base URL without trailing slashes; throws for anything else than
-// http(s)://[userinfo@]host[:port][/prefix].
+// Returns the base URL without trailing slashes; throws for anything ParseGatewayUrl refuses.
 std::string ParseBaseUrl(const std::string& url) {
-  auto fail = [&](std::string_view why) {
-    throw std::invalid_argument("invalid Pushgateway URL \"" + RedactUrl(url) +
-                                "\": " + std::string(why));
-  };
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) fail("it contains whitespace");
-  }
-  if (url.find_first_of("?#") != std::string::npos) fail("a query or fragment is not allowed");
-  HttpUrl parsed = ParseHttpUrl(url);
-  std::string base = parsed.scheme + "://";
-  if (!parsed.userinfo.empty()) base += parsed.userinfo + "@";
-  base += parsed.authority;
-  std::string_view prefix = parsed.path_and_query;
-  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
-  base += prefix;
+  std::string error;
+  const std::optional<GatewayUrl> parsed = ParseGatewayUrl(url, &error);
+  if (!parsed) throw std::invalid_argument("invalid Pushgateway URL: " + error);
+  std::string base = parsed->ToString();
+  while (base.back() == '/') base.pop_back();
   return base;
 }
 
@@ -218,13 +208,10 @@ void CheckOptions(const PushOptions& options) {
   if (options.basic_auth && options.basic_auth->username.find(':') != std::string::npos) {
     fail("a basic-auth username cannot contain ':'");
   }
-  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
   for (const auto& [name, value] : options.headers) {
-    if (name.empty() || has_line_break(name) || name.find(':') != std::string::npos ||
-        has_line_break(value)) {
-      fail("header \"" + name + "\" has an empty name, a ':' in its name or a line break");
-    }
+    if (std::string problem = CheckHeader(name, value); !problem.empty()) fail(problem);
   }
+  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
   if (has_line_break(options.bearer_token) ||
       (options.basic_auth && (has_line_break(options.basic_auth->username) ||
                               has_line_break(options.basic_auth->password)))) {
