@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "clean_line.h"
 #include "gzip.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/http_header.h"
@@ -107,13 +108,6 @@ std::string_view ReasonPhrase(int status) {
   }
 }
 
-std::string_view TrimTrailingSpace(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::string_view FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (EqualsIgnoreCase(key, name)) return value;
@@ -121,9 +115,10 @@ std::string_view FindHeader(const Headers& headers, std::string_view name) {
   return {};
 }
 
-// "HTTP 400 Bad Request: <gateway text>"; long bodies are cut in the message, never in body().
+// "HTTP 400 Bad Request: <gateway text>". The gateway's text is cut and cleaned to one line
+// (CleanLine) in the message, never in body(): a hostile or broken server must not flood the
+// job's log or send escape codes to the terminal of whoever reads it.
 std::string DescribeResponse(const HttpResponse& response) {
-  constexpr size_t kMaxBodyInMessage = 2000;
   std::string text = "HTTP " + std::to_string(response.status);
   if (std::string_view reason = ReasonPhrase(response.status); !reason.empty()) {
     text += ' ';
@@ -132,19 +127,12 @@ std::string DescribeResponse(const HttpResponse& response) {
   if (response.status >= 300 && response.status < 400) {
     text += " (redirects are not followed";
     if (std::string_view location = FindHeader(response.headers, "location"); !location.empty()) {
-      text += "; location: " + RedactUrl(location);
+      text += "; location: " + RedactUrl(detail::CleanLine(location, 512));
     }
     text += ')';
   }
-  std::string_view body = TrimTrailingSpace(response.body);
-  if (!body.empty()) {
-    text += ": ";
-    if (body.size() > kMaxBodyInMessage) {
-      text += body.substr(0, kMaxBodyInMessage);
-      text += "...";
-    } else {
-      text += body;
-    }
+  if (const std::string body = detail::CleanLine(response.body); !body.empty()) {
+    text += ": " + body;
   }
   return text;
 }
@@ -397,7 +385,8 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
       retryable = detail::IsRetryableStatus(status);
       retry_after = detail::RetryAfter(response);
     } catch (const TransportFailure& e) {
-      reason = e.what();
+      // A transport may quote what the server sent.
+      reason = detail::CleanLine(e.what());
     }
     auto fail = [&](std::string_view why_stopped) {
       std::string message = verb + redacted + " failed: " + reason;

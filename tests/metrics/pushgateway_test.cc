@@ -438,6 +438,25 @@ TEST_CASE("Pushgateway: when retries run out the last failure is reported with t
   CHECK(f.transport->requests().size() == 3);
 }
 
+TEST_CASE("Pushgateway: a gateway's error text is one clean line of at most 1 KiB",
+          "[metrics][push]") {
+  const std::string body = "bad \x1b[2J\x1b[31mrequest\r\nline two\n" + std::string(200'000, 'x');
+  Fixture f({Step{.status = 400, .body = body}});
+  try {
+    f.gateway->Push({.job_name = "j"});
+    FAIL("no error");
+  } catch (const PushError& e) {
+    const std::string message = e.what();
+    CHECK_THAT(message,
+               Catch::Contains("HTTP 400 Bad Request: bad \\x1b[2J\\x1b[31mrequest line two xxx"));
+    CHECK_THAT(message, Catch::Contains(" more bytes)"));
+    CHECK(message.find('\x1b') == std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.size() < 1300);
+    CHECK(e.body() == body);  // the caller still gets the whole reply
+  }
+}
+
 TEST_CASE("Pushgateway: Retry-After is honoured, within the deadline", "[metrics][push]") {
   SECTION("Retry-After: 0 retries at once") {
     PushOptions options = FastRetries(1);

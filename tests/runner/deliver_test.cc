@@ -225,3 +225,13 @@ TEST_CASE("Deliver: with neither gateway nor textfile dir the report goes to std
       DeliveryIo{.dry_run = false, .dry_run_out = nullptr, .fallback_out = &fallback}, log));
   CHECK_THAT(fallback.str(), Catch::Contains("pushrun_exit_code{job=\"backup\"} 0\n"));
 }
+
+TEST_CASE("Deliver: a push error is described by the client's bounded message alone",
+          "[runner][deliver]") {
+  // The client quotes the gateway's answer cut to 1 KiB; the raw body must not follow it.
+  const pushrun::metrics::PushError error(
+      pushrun::metrics::ErrorCategory::kHttp,
+      "PUT http://gw/metrics/job/j failed: HTTP 400 Bad Request: xxx\u2026 (999997 more bytes)",
+      400, std::string(1'000'000, 'x') + "\x1b[2J", "http://gw/metrics/job/j", 1);
+  CHECK(pushrun::runner::DescribePushError(error) == error.what());
+}
