@@ -388,6 +388,22 @@ TEST_CASE("Pushgateway: a redirect is an error, not followed and not retried", "
   CHECK(f.transport->requests().size() == 1);
 }
 
+TEST_CASE("Pushgateway: a hostile Location is named cleaned, cut and without credentials",
+          "[metrics][push]") {
+  const std::string location = "http://u:s3cret@evil/\x1b]0;owned\x07" + std::string(5000, 'a');
+  Fixture f({Step{.status = 302, .headers = {{"location", location}}}});
+  try {
+    f.gateway->Push({.job_name = "j"});
+    FAIL("no error");
+  } catch (const PushError& e) {
+    const std::string message = e.what();
+    CHECK_THAT(message, Catch::Contains("location: http://evil/\\x1b]0;owned\\x07aaa"));
+    CHECK_THAT(message, !Catch::Contains("s3cret"));
+    CHECK(message.find('\x1b') == std::string::npos);
+    CHECK(message.size() < 1000);
+  }
+}
+
 TEST_CASE("Pushgateway: retryable failures are retried and the body is resent whole",
           "[metrics][push]") {
   auto first =
