@@ -428,4 +428,30 @@ TEST_CASE("pushrun lint: 0 for a good file, 1 with file:line:col for a bad one",
   CHECK_THAT(result.err, Catch::StartsWith(bad + ":2:9: "));
 }
 
+TEST_CASE("pushrun lint: histograms and counters are checked as the exposition format defines",
+          "[e2e][integration]") {
+  TempDir dir;
+  const std::string file = dir.path + "/metrics.prom";
+  struct Case {
+    std::string content;
+    std::string message;
+  };
+  const std::string histogram = "# TYPE h histogram\n";
+  const Case bad = GENERATE_COPY(
+      Case{"# TYPE c_total counter\nc_total -2\n", ":2:1: counter \"c_total\" is negative (-2)"},
+      Case{histogram + "h_bucket{le=\"1\"} 1\nh_count 1\n",
+           ":2:1: histogram \"h\" has no le=\"+Inf\""},
+      Case{histogram + "h_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n",
+           ":3:1: histogram \"h\" is not cumulative"},
+      Case{histogram + "h_bucket{le=\"1\"} -1\nh_bucket{le=\"+Inf\"} 0\nh_count 0\n",
+           ":2:1: histogram bucket of \"h\" is negative"},
+      Case{histogram + "h_bucket{le=\"+Inf\"} 3\nh_count 4\n",
+           ":3:1: histogram \"h\": _count (4) differs from the le=\"+Inf\" bucket (3)"});
+  CAPTURE(bad.content);
+  std::ofstream(file) << bad.content;
+  const auto result = Pushrun({"lint", file});
+  CHECK(result.status() == 1);
+  CHECK_THAT(result.err, Catch::StartsWith(file + bad.message));
+}
+
 #endif  // PUSHRUN_BINARY
