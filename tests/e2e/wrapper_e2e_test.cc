@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -413,6 +414,40 @@ TEST_CASE("pushrun: without a gateway the report goes to a textfile or stderr",
     CHECK(result.status() == 0);
     CHECK_THAT(result.err, Catch::Contains("pushrun_exit_code{job=\"loud\"} 0\n"));
   }
+}
+
+// Before, each pair wrote the same file and the second run silently replaced the first's.
+TEST_CASE("pushrun: groups that differ never share a textfile", "[e2e][integration]") {
+  TempDir dir;
+  struct Run {
+    std::vector<std::string> group;
+    int status;
+  };
+  const std::vector<std::pair<Run, Run>> pairs = {
+      {{{"--job", "a/b"}, 1}, {{"--job", "a_b"}, 2}},
+      {{{"--job", "j", "-g", "v=a\"b"}, 3}, {{"--job", "j", "-g", "v=a_b"}, 4}},
+      {{{"--job", "a@b=c"}, 5}, {{"--job", "a", "-g", "b=c"}, 6}},
+  };
+  for (const auto& [one, other] : pairs) {
+    for (const Run& run : {one, other}) {
+      std::vector<std::string> args{"--textfile-dir", dir.path};
+      args.insert(args.end(), run.group.begin(), run.group.end());
+      args.insert(args.end(), {"--", "/bin/sh", "-c", "exit " + std::to_string(run.status)});
+      REQUIRE(Pushrun(args).status() == run.status);
+    }
+  }
+  std::set<int> statuses;
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path)) {
+    const std::string text = ReadFile(entry.path());
+    const auto at = text.find("pushrun_exit_code{");
+    REQUIRE(at != std::string::npos);
+    const auto end = text.find('\n', at);
+    statuses.insert(std::stoi(text.substr(text.rfind(' ', end) + 1, end)));
+    ++files;
+  }
+  CHECK(files == 6);
+  CHECK(statuses == std::set<int>{1, 2, 3, 4, 5, 6});
 }
 
 TEST_CASE("pushrun lint: 0 for a good file, 1 with file:line:col for a bad one",
