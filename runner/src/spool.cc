@@ -383,28 +383,64 @@ std::optional<GroupTurn> Spool::TakeTurn(const metrics::PushParams& group, Clock
   std::string name = FileName(group);
   name.resize(name.size() - kSuffix.size());
   const std::string path = dir_ + "/." + name + ".lock";
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    *error = "open " + path + ": " + std::strerror(errno);
-    return std::nullopt;
-  }
-  GroupTurn turn(fd);
-  // Polled rather than a blocking flock, so the wait ends at `until` without a signal.
   for (;;) {
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return turn;
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      *error = "lock " + path + ": " + std::strerror(errno);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+      *error = "open " + path + ": " + std::strerror(errno);
       return std::nullopt;
     }
-    const auto now = Clock::now();
-    if (now >= until) {
-      *error = "another pushrun is delivering this group (it holds " + path + ")";
-      if (busy != nullptr) *busy = true;
-      return std::nullopt;
+    GroupTurn turn(fd);
+    // Polled rather than a blocking flock, so the wait ends at `until` without a signal.
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        *error = "lock " + path + ": " + std::strerror(errno);
+        return std::nullopt;
+      }
+      const auto now = Clock::now();
+      if (now >= until) {
+        *error = "another pushrun is delivering this group (it holds " + path + ")";
+        if (busy != nullptr) *busy = true;
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(until - now, std::chrono::milliseconds(20)));
     }
-    std::this_thread::sleep_for(
-        std::min<Clock::duration>(until - now, std::chrono::milliseconds(20)));
+    // PruneRecords may have removed the file while this one waited for its lock: a lock on a
+    // removed file excludes nobody, so take the turn on the file the path names now.
+    struct stat held {};
+    struct stat named {};
+    if (::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
+        held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+      return turn;
+    }
   }
+}
+
+std::size_t Spool::PruneRecords(std::chrono::seconds age) const {
+  std::error_code ec;
+  fs::directory_iterator it(dir_, ec);
+  if (ec) return 0;
+  const std::time_t cutoff = std::time(nullptr) - age.count();
+  std::size_t removed = 0;
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename();
+    if (!name.starts_with(".group-") || !name.ends_with(".lock")) continue;
+    const std::string report =
+        dir_ + "/" + name.substr(1, name.size() - 1 - 5) + std::string(kSuffix);
+    const std::string path = entry.path();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_mtime > cutoff) continue;
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    // Only a group nobody is sending and nothing is spooled for; a waiting taker notices the
+    // removal (see TakeTurn).
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::access(report.c_str(), F_OK) != 0 &&
+        errno == ENOENT && ::unlink(path.c_str()) == 0) {
+      ++removed;
+    }
+    ::close(fd);
+  }
+  return removed;
 }
 
 std::string Spool::Store(const SpooledReport& report) const {

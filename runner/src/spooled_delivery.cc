@@ -65,6 +65,8 @@ double EndedAt(const config::Settings& settings,
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+constexpr std::chrono::seconds kRecordLifetime = std::chrono::hours(24 * 7);
+
 }  // namespace
 
 config::Settings PushDeadline::Apply(const config::Settings& settings) const {
@@ -259,6 +261,11 @@ int RunFlush(const config::Settings& settings, Logger& log, const RunIo& io) {
     }
     return outcome;
   });
+  // A group's record stays while its reports may still arrive late; after a week without a
+  // delivery it only takes space (per-run groups would leave one file each).
+  if (const std::size_t pruned = spool.PruneRecords(kRecordLifetime); pruned > 0) {
+    log.Debug("removed " + std::to_string(pruned) + " lock files of groups idle for a week");
+  }
   for (const std::string& moved : flushed.set_aside) log.Warning(moved);
   for (const std::string& moved : flushed.superseded) log.Warning(moved);
   for (const std::string& busy : flushed.busy) log.Info(busy);

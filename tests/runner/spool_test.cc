@@ -501,3 +501,43 @@ TEST_CASE("Spool: a report file another user owns, or anyone may write, is never
   CHECK_THAT(one.errors[0], Catch::StartsWith(expected));
   CHECK(fs::exists(file));
 }
+
+TEST_CASE("Spool: lock files of groups idle for long and with nothing spooled are pruned",
+          "[runner][spool]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  const SpooledReport spooled = Report("j", kFailure, "spooled");
+  REQUIRE(spool.Store(spooled).empty());
+  const auto idle = Report("j", "", "idle").params;
+  const auto busy = Report("j", "", "busy").params;
+  const auto recent = Report("j", "", "recent").params;
+  std::string error;
+  for (const auto& group : {spooled.params, idle, busy, recent}) {
+    REQUIRE(spool.TakeTurn(group, Spool::Clock::now(), &error));
+  }
+  // Every lock file last written eight days ago, but the recent group's.
+  std::size_t locks = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    if (entry.path().extension() != ".lock" || entry.path().filename() == ".lock") continue;
+    ++locks;
+    fs::last_write_time(entry.path(), fs::file_time_type::clock::now() - std::chrono::hours(192));
+  }
+  REQUIRE(locks == 4);
+  {
+    auto turn = spool.TakeTurn(recent, Spool::Clock::now(), &error);
+    REQUIRE(turn);
+    turn->RecordDelivered(1700000000);  // a delivery writes the record, so the file is fresh
+  }
+  auto held = spool.TakeTurn(busy, Spool::Clock::now(), &error);
+  REQUIRE(held);
+  CHECK(spool.PruneRecords(std::chrono::hours(24 * 7)) == 1);  // only the idle group's
+  std::size_t left = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    left += entry.path().extension() == ".lock" && entry.path().filename() != ".lock";
+  }
+  CHECK(left == 3);
+  held.reset();
+  auto again = spool.TakeTurn(idle, Spool::Clock::now(), &error);
+  CHECK(again);
+  CHECK(again->last_delivered() == 0);
+}

@@ -11,6 +11,7 @@
 // ended before that is never sent after it: it is moved to "<dir>/superseded/".
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -92,6 +93,12 @@ class Spool {
     std::vector<std::string> problems;  // corrupt or foreign files: reported, never deleted
   };
   Listing List() const;
+
+  // Removes the lock files (and so the records) of groups that have delivered nothing for
+  // `age` and have nothing spooled, so per-run groups do not leave one file each forever.
+  // Returns how many. A report of such a group that ended before its pruned record is no
+  // longer recognised as superseded.
+  std::size_t PruneRecords(std::chrono::seconds age) const;
 
   // Delivers spooled reports through `send`, each while holding its group's turn; a group
   // whose turn another process (or thread) holds is left to it and listed in `busy`. A report
