@@ -315,6 +315,7 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
   // Built-in default of the job name: the command's base name ("backup" for /usr/bin/backup).
   if (settings.job.empty() && !settings.command.empty()) {
     settings.job = BaseName(settings.command.front());
+    settings.job_from_command = true;
   }
 
   metrics::PushOptions& options = settings.push;

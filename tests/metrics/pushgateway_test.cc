@@ -313,6 +313,14 @@ TEST_CASE("Pushgateway: invalid pushes fail validation before any request is sen
     params.groupings = {{"1a", "x"}};
     reason = "1a";
   }
+  SECTION("a job name that is not UTF-8") {
+    params.job_name = "j\xff";
+    reason = "job name is not valid UTF-8";
+  }
+  SECTION("a grouping value that is not UTF-8 (an overlong '/')") {
+    params.groupings = {{"path", "\xc0\xaf"}};
+    reason = "grouping label \"path\" is not valid UTF-8";
+  }
   SECTION("a series carrying the job label") {
     Gauge g({.name = "g", .help = "h", .label_names = {"job"}, .registries = {&f.registry}});
     g.Labels({"other"}).Set(1);

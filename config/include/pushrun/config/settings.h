@@ -56,8 +56,9 @@ struct Layer {
 };
 
 struct Settings {
-  std::string gateway_url;  // empty: no gateway; the report goes to textfile_dir or stderr
-  std::string job;          // empty until defaulted from the command's base name
+  std::string gateway_url;        // empty: no gateway; the report goes to textfile_dir or stderr
+  std::string job;                // empty until defaulted from the command's base name
+  bool job_from_command = false;  // `job` is the command's base name (no job was given)
   std::map<std::string, std::string> grouping;
   PushMethod method = PushMethod::kPost;
   bool delete_on_success = false;
