@@ -39,6 +39,13 @@ void Apply(const Layer& layer, Settings& settings, Layer& merged) {
   Take(layer.sidecar_max_bytes, settings.sidecar_max_bytes);
   Take(layer.max_series, settings.max_series);
   Take(layer.command, settings.command);
+  Take(layer.keep_env, settings.keep_env);
+  for (const std::string& name : layer.credential_env) {
+    if (std::find(settings.credential_env.begin(), settings.credential_env.end(), name) ==
+        settings.credential_env.end()) {
+      settings.credential_env.push_back(name);
+    }
+  }
   Take(layer.push_deadline, settings.push_deadline);
   // Push client settings are collected first and turned into PushOptions once.
   for (const auto& [name, value] : layer.headers) merged.headers[name] = value;

@@ -22,6 +22,7 @@
 #include "pushrun/runner/deliver.h"
 #include "pushrun/runner/large_sidecar.h"
 #include "pushrun/runner/overlap.h"
+#include "pushrun/runner/process_signals.h"
 #include "pushrun/runner/report.h"
 #include "pushrun/runner/sidecar.h"
 #include "pushrun/runner/spooled_delivery.h"
@@ -178,7 +179,15 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   // HTTP client are built after it has been exec'd.
   ChildSpec spec;
   spec.argv = settings.command;
+  // The command's environment is pushrun's without pushrun's own settings and credentials: a
+  // nested pushrun must not take the outer one's lock file, and the job has no business with
+  // the gateway's token.
+  if (!settings.keep_env) {
+    spec.unset_env = settings.credential_env;
+    spec.unset_env.push_back("PUSHRUN_*");
+  }
   if (sidecar) spec.extra_env.push_back(sidecar->EnvironmentEntry());
+  spec.ignored_signals = InheritedIgnoredSignals();
   spec.timeout = settings.timeout;
   spec.kill_after = settings.kill_after;
   spec.timeout_signal = settings.timeout_signal;
