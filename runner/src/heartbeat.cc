@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -50,6 +51,9 @@ void Beat(Heartbeat::Build& build, Heartbeat::Send& send, std::mutex& mutex,
 
 Heartbeat::Heartbeat(HeartbeatOptions options, Build build, Send send)
     : state_(std::make_shared<State>()) {
+  if (options.interval <= std::chrono::milliseconds(0)) {
+    throw std::invalid_argument("Heartbeat: the interval must be positive");
+  }
   state_->options = options;
   state_->build = std::move(build);
   state_->send = std::move(send);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace pushrun::runner {
@@ -118,13 +119,15 @@ ProcessTreeUsage MeasureDescendants(pid_t ancestor) {
 
   std::vector<const ProcStat*> tree;
   std::vector<pid_t> pending{ancestor};
+  // The stat files are not read at one instant: with pids reused in between, the parent links
+  // could in theory form a loop. Visiting each pid once keeps the walk finite.
+  std::unordered_set<pid_t> visited{ancestor};
   while (!pending.empty()) {
     const pid_t parent = pending.back();
     pending.pop_back();
     auto [first, last] = children.equal_range(parent);
     for (auto it = first; it != last; ++it) {
-      // pid 0 is the kernel's parent of init and kthreadd, never a child of ours.
-      if (it->second->pid == ancestor || it->second->pid == 0) continue;
+      if (!visited.insert(it->second->pid).second) continue;
       tree.push_back(it->second);
       pending.push_back(it->second->pid);
     }

@@ -158,3 +158,13 @@ TEST_CASE("Heartbeat: a failing send is counted and the beats go on", "[runner][
   // A beat that failed may still have been applied, so its families count as pushed.
   CHECK(heartbeat.PushedFamilyNames() == std::set<std::string>{"pushrun_running"});
 }
+
+TEST_CASE("Heartbeat: an interval that is not positive is refused, not a busy loop",
+          "[runner][heartbeat]") {
+  const milliseconds interval = GENERATE(milliseconds(0), milliseconds(-5));
+  CHECK_THROWS_AS(
+      Heartbeat(
+          HeartbeatOptions{.interval = interval, .send_timeout = interval},
+          [] { return Report({"pushrun_running"}); }, [](const std::vector<MetricFamily>&) {}),
+      std::invalid_argument);
+}

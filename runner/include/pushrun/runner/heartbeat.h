@@ -40,7 +40,8 @@ class Heartbeat {
   // Stop() gives up on it, so it must own (or share) whatever it uses.
   using Send = std::function<void(const std::vector<metrics::MetricFamily>&)>;
 
-  // Starts the thread; the first beat is one interval from now.
+  // Starts the thread; the first beat is one interval from now. Throws std::invalid_argument
+  // for an interval that is not positive.
   Heartbeat(HeartbeatOptions options, Build build, Send send);
   ~Heartbeat();  // Stop()
   Heartbeat(const Heartbeat&) = delete;
