@@ -85,6 +85,7 @@ std::string DescribeSettings(const Settings& s) {
   line("method", Quote(MethodName(s.method)));
   line("delete_on_success", Bool(s.delete_on_success));
   line("push_start", Bool(s.push_start));
+  line("heartbeat", Quote(FormatDuration(s.heartbeat)));
   line("timeout", Quote(FormatDuration(s.timeout)));
   line("kill_after", Quote(FormatDuration(s.kill_after)));
   line("timeout_signal", Quote(SignalName(s.timeout_signal)));

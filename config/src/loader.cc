@@ -341,6 +341,7 @@ class Reader {
          }},
         BoolKey("delete_on_success", &Layer::delete_on_success),
         BoolKey("push_start", &Layer::push_start),
+        DurationKey("heartbeat", &Layer::heartbeat),
         DurationKey("timeout", &Layer::timeout),
         DurationKey("kill_after", &Layer::kill_after),
         {"timeout_signal",

@@ -27,6 +27,7 @@ void Apply(const Layer& layer, Settings& settings, Layer& merged) {
   Take(layer.method, settings.method);
   Take(layer.delete_on_success, settings.delete_on_success);
   Take(layer.push_start, settings.push_start);
+  Take(layer.heartbeat, settings.heartbeat);
   Take(layer.timeout, settings.timeout);
   Take(layer.kill_after, settings.kill_after);
   Take(layer.timeout_signal, settings.timeout_signal);

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -24,6 +25,7 @@
 #include "pushrun/runner/overlap.h"
 #include "pushrun/runner/process_signals.h"
 #include "pushrun/runner/report.h"
+#include "pushrun/runner/run_heartbeat.h"
 #include "pushrun/runner/sidecar.h"
 #include "pushrun/runner/spooled_delivery.h"
 
@@ -149,6 +151,13 @@ std::string CheckRunSettings(const config::Settings& settings) {
   if (settings.command.empty() || settings.command.front().empty()) {
     return "no command given: pushrun [OPTIONS] -- COMMAND [ARGS...]";
   }
+  if (settings.heartbeat.count() > 0 && settings.heartbeat < kMinimumHeartbeat) {
+    return "heartbeat interval " + config::FormatDuration(settings.heartbeat) +
+           " is below the minimum of " + config::FormatDuration(kMinimumHeartbeat) +
+           " (--heartbeat, PUSHRUN_HEARTBEAT or heartbeat in the config): give 0 for none, or "
+           "at least " +
+           config::FormatDuration(kMinimumHeartbeat);
+  }
   if (!metrics::IsValidMetricName(settings.prefix) || settings.prefix.back() == '_') {
     return "prefix \"" + settings.prefix +
            "\" is not a metric name (allowed: [a-zA-Z_:][a-zA-Z0-9_:]*, not ending in _)";
@@ -199,8 +208,18 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   // blocked, so they still all reach RunChild.
   std::optional<config::Settings> prepared;
   std::jthread start_push;
+  // Stopped before the final report, which must arrive after every heartbeat; its thread
+  // inherits the blocked signals like the others.
+  std::optional<RunHeartbeat> heartbeat;
   spec.on_started = [&] {
     prepared = WithSharedTransport(settings);
+    if (WantsHeartbeat(settings, io.dry_run)) {
+      try {
+        heartbeat.emplace(settings, sidecar ? &*sidecar : nullptr, RulesOf(settings), log);
+      } catch (const std::exception& error) {
+        log.Error(std::string("heartbeats: ") + error.what());
+      }
+    }
     if (!settings.push_start) {
       PrepareGateway(*prepared, delivery);
       return;
@@ -222,10 +241,28 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   const PushDeadline push_deadline(settings.push_deadline);
   // The final report must reach the gateway after the "running" one.
   if (start_push.joinable()) start_push.join();
+  // Every family a heartbeat pushed that the final report does not carry is deleted by it.
+  // After Stop(), no heartbeat can bring "running 1" back, except one that overran its
+  // timeout: the final report repeats the deletions after it.
+  std::vector<std::string> heartbeat_names;
+  if (heartbeat) {
+    const std::set<std::string> names = heartbeat->Stop();
+    heartbeat_names.assign(names.begin(), names.end());
+  }
   LogOutcome(outcome, settings, log);
 
   const int status = outcome.WrapperExitCode();
-  const config::Settings& push_settings = prepared ? *prepared : settings;
+  // Deletions need protobuf (text cannot say "no samples"), and the sidecar then goes as
+  // families in it rather than as its checked text.
+  const bool deletions = !heartbeat_names.empty();
+  std::optional<config::Settings> protobuf_settings;
+  if (deletions) {
+    protobuf_settings = prepared ? *prepared : settings;
+    protobuf_settings->push.format = metrics::BodyFormat::kProtobuf;
+  }
+  const config::Settings& push_settings = protobuf_settings ? *protobuf_settings
+                                          : prepared        ? *prepared
+                                                            : settings;
   auto build_report = [&](bool sidecar_valid) {
     std::vector<metrics::MetricFamily> families = BuildFinalReport(
         outcome, ReportInput{.prefix = settings.prefix, .sidecar_valid = sidecar_valid});
@@ -237,8 +274,8 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   if (sidecar && outcome.spawn_failure == SpawnFailure::kNone) {
     SidecarRules rules = RulesOf(settings);
     // To a gateway the checked text is sent, so its samples need not be kept.
-    rules.validate_only = !settings.gateway_url.empty();
-    if (CanSendLargeSidecar(push_settings, status == 0, delivery)) {
+    rules.validate_only = !settings.gateway_url.empty() && !deletions;
+    if (!deletions && CanSendLargeSidecar(push_settings, status == 0, delivery)) {
       LargeSidecar large = SendLargeSidecar(
           push_settings, *sidecar, rules, [&] { return build_report(true); }, push_deadline, log);
       if (large.delivered) return status;
@@ -253,12 +290,13 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   // To a gateway, the checked sidecar goes as the text it was: neither copied into the report's
   // families nor serialized again, and its parsed form is freed before the push.
   std::string sidecar_text;
-  if (!settings.gateway_url.empty() && !extra.text.empty()) {
+  if (!settings.gateway_url.empty() && !extra.text.empty() && !deletions) {
     sidecar_text = std::move(extra.text);
     extra.families = {};
   }
   families.insert(families.end(), std::make_move_iterator(extra.families.begin()),
                   std::make_move_iterator(extra.families.end()));
+  if (deletions) AppendDeletions(families, heartbeat_names);
   const bool delivered = DeliverFinalReport(push_settings, std::move(families), status == 0,
                                             delivery, push_deadline, log, sidecar_text);
   // The private directory goes after the push: its removal (unlink, rmdir, a journal commit on

@@ -42,6 +42,9 @@ constexpr OptionSpec kOptions[] = {
      "Delete the group instead of pushing after a successful run"},
     {Option::kPushStart, "push-start", "", '\0', "", G::kReport, K::kFlag,
      "Also push a \"running\" report once the command has started"},
+    {Option::kHeartbeat, "heartbeat", "", '\0', "DURATION", G::kReport, K::kValue,
+     "While the command runs, push a running report (progress from the sidecar, live CPU and "
+     "memory) every DURATION, at least 100ms (default: 0, off)"},
     {Option::kPrefix, "prefix", "", '\0', "PREFIX", G::kReport, K::kValue,
      "Metric name prefix (default: pushrun)"},
     {Option::kSidecar, "sidecar", "", '\0', "PATH", G::kReport, K::kValue,

@@ -106,6 +106,9 @@ Layer ToLayer(const CommandLine& line, std::vector<std::string>* warnings) {
   if (given(Option::kInsecureSkipVerify)) layer.insecure_skip_verify = true;
   if (given(Option::kGzip)) layer.gzip = true;
   if (given(Option::kTimeout)) layer.timeout = Duration("--timeout", value(Option::kTimeout));
+  if (given(Option::kHeartbeat)) {
+    layer.heartbeat = Duration("--heartbeat", value(Option::kHeartbeat));
+  }
   if (given(Option::kKillAfter)) {
     layer.kill_after = Duration("--kill-after", value(Option::kKillAfter));
   }

@@ -24,6 +24,11 @@ SidecarSnapshot::SidecarSnapshot(std::string path, SidecarRules rules)
   rules_.validate_only = false;
 }
 
+SidecarSnapshot::SidecarSnapshot(const SidecarFile& file, SidecarRules rules)
+    : SidecarSnapshot(file.path(), std::move(rules)) {
+  file_ = &file;
+}
+
 std::optional<SidecarSnapshot::Identity> SidecarSnapshot::Look(const std::string& path) {
   struct stat st {};
   // lstat: a symlink has its own identity, and ReadSidecarFile refuses it anyway.
@@ -40,7 +45,7 @@ std::optional<std::string> SidecarSnapshot::Refresh() {
   if (!before || (last_ && *last_ == *before)) return std::nullopt;
 
   ++reads_;
-  SidecarResult result = ReadSidecarFile(path_, rules_);
+  SidecarResult result = file_ != nullptr ? file_->Read(rules_) : ReadSidecarFile(path_, rules_);
   // A file written in place (not renamed over) may have been caught half-written: its identity
   // moved while it was read. Try again at the next beat.
   const std::optional<Identity> after = Look(path_);

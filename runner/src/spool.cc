@@ -4,6 +4,7 @@
 //   # job 6e696768746c79
 //   # label 696e7374616e6365 6462
 //   # ended 1764430200.25   (optional: when the run ended, orders the group's reports)
+//   # delete 70726f6772657373  (optional, repeated: a family the report removes; see deletions)
 //   # body
 //   <the report, text format 0.0.4; nothing for "# method DELETE">
 
@@ -105,6 +106,7 @@ std::string Serialize(const SpooledReport& report) {
     std::snprintf(ended, sizeof ended, "# ended %.17g\n", report.ended);
     out += ended;
   }
+  for (const std::string& name : report.deletions) out += "# delete " + Hex(name) + "\n";
   out += "# body\n";
   out += report.body;
   return out;
@@ -157,6 +159,13 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
         return std::nullopt;
       }
       report.ended = *ended;
+    } else if (line.starts_with("# delete ")) {
+      auto name = Unhex(line.substr(9));
+      if (!name || name->empty()) {
+        *problem = "bad delete line";
+        return std::nullopt;
+      }
+      report.deletions.push_back(*name);
     } else if (line.starts_with("# label ")) {
       std::string_view rest = line.substr(8);
       std::size_t space = rest.find(' ');
@@ -177,7 +186,7 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
     return std::nullopt;
   }
   if (report.method == "DELETE") {
-    if (!text.empty()) {
+    if (!text.empty() || !report.deletions.empty()) {
       *problem = "a DELETE with a body";
       return std::nullopt;
     }
@@ -270,6 +279,14 @@ SpooledReport Combine(const SpooledReport& older, const SpooledReport& newer,
   // A DELETE removes whatever the older report would have pushed.
   if (newer.method == "DELETE") return newer;
   SpooledReport combined = newer;
+  // Sending both in order deletes what either deletes, except what the newer one pushes
+  // (sending skips a deletion of a family the body carries).
+  for (const std::string& name : older.deletions) {
+    if (std::find(combined.deletions.begin(), combined.deletions.end(), name) ==
+        combined.deletions.end()) {
+      combined.deletions.push_back(name);
+    }
+  }
   if (older.method == "DELETE") {
     // DELETE then POST leaves the group with only the POSTed families, which is what a PUT
     // does in one request. Nothing of the deleting run is carried over, not even its
@@ -283,8 +300,19 @@ SpooledReport Combine(const SpooledReport& older, const SpooledReport& newer,
     metrics::ParseResult parsed = metrics::ParseText(newer.body);
     if (parsed.ok()) {
       combined.method = "PUT";
+      // The newer report's deletions remove the older one's families of those names.
+      std::vector<metrics::MetricFamily> kept;
+      if (metrics::ParseResult old_parsed = metrics::ParseText(older.body); old_parsed.ok()) {
+        for (metrics::MetricFamily& family : old_parsed.families) {
+          if (std::find(newer.deletions.begin(), newer.deletions.end(), family.name) ==
+              newer.deletions.end()) {
+            kept.push_back(std::move(family));
+          }
+        }
+      }
       combined.body =
-          metrics::WriteText(MergeFamilies(older.body, std::move(parsed.families), /*merge=*/true));
+          metrics::WriteText(MergeFamilies(metrics::WriteText(kept), std::move(parsed.families),
+                                           /*merge=*/true));
     }
     return combined;
   }
@@ -299,7 +327,8 @@ bool StillHolds(const std::string& path, const SpooledReport& report) {
   auto current = Deserialize(text, &problem);
   return current && current->method == report.method &&
          current->params.job_name == report.params.job_name &&
-         current->params.groupings == report.params.groupings && current->body == report.body;
+         current->params.groupings == report.params.groupings && current->body == report.body &&
+         current->deletions == report.deletions;
 }
 
 // "20261125T233000Z": when a report was set aside, in its new name.

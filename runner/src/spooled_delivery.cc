@@ -16,6 +16,7 @@
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
 #include "pushrun/runner/deliver.h"
+#include "pushrun/runner/report.h"
 
 namespace pushrun::runner {
 namespace {
@@ -30,6 +31,15 @@ std::string GroupName(const metrics::PushParams& params) {
   return text;
 }
 
+// The families of `families` without samples: deletions (see SpooledReport::deletions).
+std::vector<std::string> Deletions(const std::vector<metrics::MetricFamily>& families) {
+  std::vector<std::string> names;
+  for (const metrics::MetricFamily& family : families) {
+    if (family.samples.empty()) names.push_back(family.name);
+  }
+  return names;
+}
+
 // Stores the report this run could not deliver, or with `remove` its delete (no body).
 // Returns whether it is in the spool.
 bool StoreInSpool(const config::Settings& settings,
@@ -42,6 +52,7 @@ bool StoreInSpool(const config::Settings& settings,
   if (!remove) {
     report.body = metrics::WriteText(families);
     report.body += sidecar_text;
+    report.deletions = Deletions(families);
   }
   const std::string what = remove ? "delete" : "report";
   const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
@@ -104,10 +115,16 @@ SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledRep
   if (unavailable != nullptr) *unavailable = false;
   metrics::ParseResult parsed = metrics::ParseText(report.body);
   if (!parsed.ok()) return {.error = "body: " + parsed.error->Format("report")};
+  metrics::PushOptions options = settings.push;
+  if (!report.deletions.empty()) {
+    // Only protobuf can carry a family without samples.
+    AppendDeletions(parsed.families, report.deletions);
+    options.format = metrics::BodyFormat::kProtobuf;
+  }
   try {
     metrics::Registry registry;
     registry.Register(std::make_shared<metrics::StaticCollectable>(std::move(parsed.families)));
-    const metrics::Pushgateway gateway(settings.gateway_url, settings.push, registry);
+    const metrics::Pushgateway gateway(settings.gateway_url, options, registry);
     if (report.method == "DELETE") {
       gateway.Delete(report.params);  // the client counts the gateway's 202 as success
     } else if (report.method == "PUT") {
@@ -194,7 +211,10 @@ bool DeliverFinalReport(const config::Settings& settings,
                         .body = {},
                         .path = {},
                         .ended = ended};
-    if (!remove) stale.body = metrics::WriteText(kept) + std::string(sidecar_text);
+    if (!remove) {
+      stale.body = metrics::WriteText(kept) + std::string(sidecar_text);
+      stale.deletions = Deletions(kept);
+    }
     std::string moved_to;
     if (std::string failure = spool.Supersede(stale, &moved_to); !failure.empty()) {
       log.Error(

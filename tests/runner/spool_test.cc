@@ -541,3 +541,29 @@ TEST_CASE("Spool: lock files of groups idle for long and with nothing spooled ar
   CHECK(again);
   CHECK(again->last_delivered() == 0);
 }
+
+TEST_CASE("Spool: a report's deletions are kept, and those of two spooled POSTs add up",
+          "[runner][spool][heartbeat]") {
+  SpooledReport older = Report("j", kFailure);
+  older.deletions = {"pushrun_elapsed_seconds", "phase"};
+  SpooledReport newer = Report("j", kSuccess);
+  newer.deletions = {"pushrun_live_processes"};
+  const SpooledReport stored = StoredAfter({older, newer});
+  CHECK(stored.method == "POST");
+  CHECK(stored.deletions ==
+        std::vector<std::string>{"pushrun_live_processes", "pushrun_elapsed_seconds", "phase"});
+  CHECK(stored.body == kSuccess);
+}
+
+TEST_CASE("Spool: a POST after a spooled PUT drops the older families the newer one deletes",
+          "[runner][spool][heartbeat]") {
+  const std::string kSidecar = "# TYPE phase gauge\nphase 1\n";
+  SpooledReport older = Report("j", kFailure + kSidecar);
+  older.method = "PUT";
+  SpooledReport newer = Report("j", kSuccess);
+  newer.deletions = {"phase"};
+  const SpooledReport stored = StoredAfter({older, newer});
+  CHECK(stored.method == "PUT");
+  CHECK_THAT(stored.body, !Catch::Contains("phase 1"));
+  CHECK_THAT(stored.body, Catch::Contains("pushrun_exit_code 0\n"));
+}

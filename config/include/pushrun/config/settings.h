@@ -26,6 +26,7 @@ struct Layer {
   std::optional<PushMethod> method;
   std::optional<bool> delete_on_success;
   std::optional<bool> push_start;
+  std::optional<Duration> heartbeat;  // zero means off
   std::optional<Duration> timeout;  // the command's; zero means none
   std::optional<Duration> kill_after;
   std::optional<int> timeout_signal;
@@ -67,6 +68,8 @@ struct Settings {
   PushMethod method = PushMethod::kPost;
   bool delete_on_success = false;
   bool push_start = false;
+  // How often a running report is pushed while the command runs; zero: no heartbeats.
+  Duration heartbeat{0};
   Duration timeout{0};  // zero: no timeout
   Duration kill_after{10'000};
   int timeout_signal = 15;  // SIGTERM

@@ -2,6 +2,7 @@
 // pushrun's verbs as library functions, so everything main does can be tested without the
 // binary: the wrapped run, `delete` and `lint`. Each returns pushrun's exit status.
 
+#include <chrono>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;         // `delete` or `lint` did not succeed
 inline constexpr int kExitPushrunError = 125;  // usage, configuration, or (with
                                                // --fail-on-push-error) a failed push
+
+// The shortest --heartbeat: below it, the heartbeats' own cost (reading /proc for the process
+// tree, a request each) would start to show next to the command's.
+inline constexpr std::chrono::milliseconds kMinimumHeartbeat{100};
 
 struct RunIo {
   bool dry_run = false;

@@ -36,6 +36,7 @@ enum class Option {
   kMethod,
   kDeleteOnSuccess,
   kPushStart,
+  kHeartbeat,
   kPrefix,
   kSidecar,
   kSidecarMaxBytes,

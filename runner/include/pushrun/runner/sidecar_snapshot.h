@@ -21,6 +21,9 @@ namespace pushrun::runner {
 class SidecarSnapshot {
  public:
   SidecarSnapshot(std::string path, SidecarRules rules);
+  // Reads through `file` (which must outlive the snapshot): a private sidecar by its held
+  // directory, never by a path the command could swap.
+  SidecarSnapshot(const SidecarFile& file, SidecarRules rules);
 
   // Takes the file's current version if it changed since the last look. Returns a warning
   // (one per refused version, one per beat that caught the file being replaced) when the
@@ -45,6 +48,7 @@ class SidecarSnapshot {
   static std::optional<Identity> Look(const std::string& path);
 
   std::string path_;
+  const SidecarFile* file_ = nullptr;
   SidecarRules rules_;
   std::optional<Identity> last_;  // the version last read (valid or refused)
   std::vector<metrics::MetricFamily> families_;

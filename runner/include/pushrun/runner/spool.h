@@ -25,6 +25,10 @@ struct SpooledReport {
   std::string method;  // "POST", "PUT" or "DELETE" (a --delete-on-success delete: no body)
   metrics::PushParams params;
   std::string body;  // text format 0.0.4; empty for a DELETE
+  // Families the report removes from the group: series that only the run's heartbeats pushed.
+  // Text cannot say "no samples", so they are kept apart and sent as empty families in
+  // protobuf (a POST of an empty MetricFamily removes its series, and leaves the rest).
+  std::vector<std::string> deletions;
   std::string path;  // the spool file it was read from (empty before storing)
   // When the run it reports on ended (Unix seconds): orders the reports of a group. 0 for a
   // file spooled by a pushrun that did not record it: sent, never judged superseded.

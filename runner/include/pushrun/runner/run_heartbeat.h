@@ -1,0 +1,47 @@
+#pragma once
+// The heartbeats of one wrapped run (--heartbeat): once the command has started, a running
+// report every interval to the run's target (the gateway, always POST, or the textfile,
+// rewritten atomically), with the live resources of pushrun's process tree and the sidecar's
+// last valid snapshot. A heartbeat is never retried (the next one supersedes it) and never
+// waits longer than one request timeout, so Stop() before the final report returns within it.
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "pushrun/config/settings.h"
+#include "pushrun/metrics/family.h"
+#include "pushrun/runner/heartbeat.h"
+#include "pushrun/runner/log.h"
+#include "pushrun/runner/sidecar.h"
+
+namespace pushrun::runner {
+
+class RunHeartbeat {
+ public:
+  // Starts the heartbeats; the first one is one interval from now. `sidecar` (may be null)
+  // must outlive Stop(). Logs a refused sidecar snapshot as a warning, once per version.
+  RunHeartbeat(const config::Settings& settings, const SidecarFile* sidecar,
+               const SidecarRules& rules, Logger& log);
+  ~RunHeartbeat();
+  RunHeartbeat(const RunHeartbeat&) = delete;
+  RunHeartbeat& operator=(const RunHeartbeat&) = delete;
+
+  // Ends the heartbeats (see Heartbeat::Stop), logs one line of what they did (-v; a warning
+  // when some failed, with the last failure), and returns every family name a heartbeat
+  // pushed: the final report deletes those it does not carry.
+  std::set<std::string> Stop();
+
+ private:
+  struct Shared;
+  std::shared_ptr<Shared> shared_;
+  std::unique_ptr<Heartbeat> heartbeat_;
+  Logger& log_;
+};
+
+// Whether `settings` ask for heartbeats and have somewhere to send them (a gateway or a
+// textfile directory; a dry run sends none).
+bool WantsHeartbeat(const config::Settings& settings, bool dry_run);
+
+}  // namespace pushrun::runner
