@@ -204,6 +204,9 @@ bool DeliverToTextfile(const config::Settings& settings, std::vector<MetricFamil
   const bool merge = kind != ReportKind::kFinal || settings.method == config::PushMethod::kPost;
   std::vector<MetricFamily> merged = MergeFamilies(
       ReadExisting(path), Labeled(std::move(families), settings.job, settings.grouping), merge);
+  // A family without samples is a deletion (see AppendDeletions): it has replaced the file's
+  // family of that name above, and is not written itself.
+  std::erase_if(merged, [](const MetricFamily& family) { return family.samples.empty(); });
   const std::string text = metrics::WriteText(merged);
   if (io.dry_run) {
     PrintDryRun(io.dry_run_out, "WRITE", path, text);
