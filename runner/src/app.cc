@@ -8,9 +8,9 @@
 #include <chrono>
 #include <cstring>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <ostream>
-#include <set>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -244,11 +244,8 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   // Every family a heartbeat pushed that the final report does not carry is deleted by it.
   // After Stop(), no heartbeat can bring "running 1" back, except one that overran its
   // timeout: the final report repeats the deletions after it.
-  std::vector<std::string> heartbeat_names;
-  if (heartbeat) {
-    const std::set<std::string> names = heartbeat->Stop();
-    heartbeat_names.assign(names.begin(), names.end());
-  }
+  std::map<std::string, metrics::MetricType> heartbeat_names;
+  if (heartbeat) heartbeat_names = heartbeat->Stop();
   LogOutcome(outcome, settings, log);
 
   const int status = outcome.WrapperExitCode();

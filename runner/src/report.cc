@@ -175,15 +175,19 @@ std::vector<std::string> HeartbeatOnlyFamilyNames(std::string_view prefix) {
 }
 
 void AppendDeletions(std::vector<MetricFamily>& report, const std::vector<std::string>& names) {
+  std::map<std::string, MetricType> families;
+  for (const std::string& name : names) families.emplace(name, MetricType::kUntyped);
+  AppendDeletions(report, families);
+}
+
+void AppendDeletions(std::vector<MetricFamily>& report,
+                     const std::map<std::string, MetricType>& families) {
   std::unordered_set<std::string_view> present;
   for (const MetricFamily& family : report) present.insert(family.name);
   std::vector<MetricFamily> deletions;
-  for (const std::string& name : names) {
+  for (const auto& [name, type] : families) {
     if (!present.insert(name).second) continue;
-    // Untyped: the gateway checks a family's type against the same name elsewhere only
-    // through its samples, and this one has none.
-    deletions.push_back(
-        MetricFamily{.name = name, .help = {}, .type = MetricType::kUntyped, .samples = {}});
+    deletions.push_back(MetricFamily{.name = name, .help = {}, .type = type, .samples = {}});
   }
   // Appended after the lookups: growing `report` would move the names `present` points at.
   for (MetricFamily& family : deletions) report.push_back(std::move(family));

@@ -4,13 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
 
-#include "pushrun/metrics/transport.h"
 #include "pushrun/runner/deliver.h"
 #include "pushrun/runner/process_tree.h"
 #include "pushrun/runner/report.h"
@@ -23,6 +24,7 @@ namespace pushrun::runner {
 struct RunHeartbeat::Shared {
   std::mutex mutex;
   std::string last_failure;
+  std::map<std::string, metrics::MetricType> types;  // of every family a beat built
 };
 
 namespace {
@@ -39,9 +41,8 @@ config::Settings BeatSettings(const config::Settings& settings) {
   beat.push.connect_timeout = std::min(beat.push.connect_timeout, beat.push.timeout);
   beat.push.retry.max_retries = 0;
   beat.push.retry.deadline = beat.push.timeout;
-  // Its own connection, kept from beat to beat: the final report's prepared one stays for the
-  // final report.
-  beat.push.transport = metrics::MakeDefaultTransport();
+  // Not the final report's transport: its prepared connection stays for the final report.
+  beat.push.transport = nullptr;
   return beat;
 }
 
@@ -60,7 +61,8 @@ RunHeartbeat::RunHeartbeat(const config::Settings& settings, const SidecarFile* 
   const std::chrono::milliseconds interval = settings.heartbeat;
   std::shared_ptr<SidecarSnapshot> snapshot;
   if (sidecar != nullptr) snapshot = std::make_shared<SidecarSnapshot>(*sidecar, rules);
-  Heartbeat::Build build = [snapshot, start, started, interval, prefix = settings.prefix, &log] {
+  Heartbeat::Build build = [snapshot, start, started, interval, prefix = settings.prefix,
+                            shared = shared_, &log] {
     if (snapshot) {
       if (std::optional<std::string> warning = snapshot->Refresh()) log.Warning(*warning);
     }
@@ -73,7 +75,10 @@ RunHeartbeat::RunHeartbeat(const config::Settings& settings, const SidecarFile* 
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     input.tree = MeasureDescendants(::getpid());
     if (snapshot) input.sidecar = &snapshot->families();
-    return BuildRunningReport(input);
+    std::vector<metrics::MetricFamily> report = BuildRunningReport(input);
+    std::lock_guard<std::mutex> lock(shared->mutex);
+    for (const metrics::MetricFamily& family : report) shared->types[family.name] = family.type;
+    return report;
   };
   const config::Settings beat = BeatSettings(settings);
   Heartbeat::Send send = [beat,
@@ -95,10 +100,10 @@ RunHeartbeat::RunHeartbeat(const config::Settings& settings, const SidecarFile* 
 
 RunHeartbeat::~RunHeartbeat() { Stop(); }
 
-std::set<std::string> RunHeartbeat::Stop() {
+std::map<std::string, metrics::MetricType> RunHeartbeat::Stop() {
   if (!heartbeat_) return {};
   const HeartbeatStats stats = heartbeat_->Stop();
-  std::set<std::string> names = heartbeat_->PushedFamilyNames();
+  const std::set<std::string> pushed = heartbeat_->PushedFamilyNames();
   heartbeat_.reset();
   std::string text = "heartbeats: " + std::to_string(stats.sent) + " sent, " +
                      std::to_string(stats.failed) + " failed, " + std::to_string(stats.skipped) +
@@ -115,7 +120,14 @@ std::set<std::string> RunHeartbeat::Stop() {
   } else {
     log_.Info(text);
   }
-  return names;
+  std::map<std::string, metrics::MetricType> families;
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  for (const std::string& name : pushed) {
+    const auto type = shared_->types.find(name);
+    families.emplace(name,
+                     type != shared_->types.end() ? type->second : metrics::MetricType::kUntyped);
+  }
+  return families;
 }
 
 }  // namespace pushrun::runner

@@ -4,7 +4,8 @@
 //   # job 6e696768746c79
 //   # label 696e7374616e6365 6462
 //   # ended 1764430200.25   (optional: when the run ended, orders the group's reports)
-//   # delete 70726f6772657373  (optional, repeated: a family the report removes; see deletions)
+//   # delete 70726f6772657373 gauge  (optional, repeated: a family the report removes, and
+//                                     its type; see SpooledReport::deletions)
 //   # body
 //   <the report, text format 0.0.4; nothing for "# method DELETE">
 
@@ -106,7 +107,9 @@ std::string Serialize(const SpooledReport& report) {
     std::snprintf(ended, sizeof ended, "# ended %.17g\n", report.ended);
     out += ended;
   }
-  for (const std::string& name : report.deletions) out += "# delete " + Hex(name) + "\n";
+  for (const auto& [name, type] : report.deletions) {
+    out += "# delete " + Hex(name) + " " + std::string(metrics::TypeName(type)) + "\n";
+  }
   out += "# body\n";
   out += report.body;
   return out;
@@ -160,12 +163,23 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
       }
       report.ended = *ended;
     } else if (line.starts_with("# delete ")) {
-      auto name = Unhex(line.substr(9));
-      if (!name || name->empty()) {
+      std::string_view rest = line.substr(9);
+      const std::size_t space = rest.find(' ');
+      auto name = Unhex(rest.substr(0, space));
+      std::optional<metrics::MetricType> type;
+      for (metrics::MetricType known :
+           {metrics::MetricType::kCounter, metrics::MetricType::kGauge,
+            metrics::MetricType::kHistogram, metrics::MetricType::kSummary,
+            metrics::MetricType::kUntyped}) {
+        if (space != std::string_view::npos && rest.substr(space + 1) == metrics::TypeName(known)) {
+          type = known;
+        }
+      }
+      if (!name || name->empty() || !type) {
         *problem = "bad delete line";
         return std::nullopt;
       }
-      report.deletions.push_back(*name);
+      report.deletions[*name] = *type;
     } else if (line.starts_with("# label ")) {
       std::string_view rest = line.substr(8);
       std::size_t space = rest.find(' ');
@@ -281,12 +295,7 @@ SpooledReport Combine(const SpooledReport& older, const SpooledReport& newer,
   SpooledReport combined = newer;
   // Sending both in order deletes what either deletes, except what the newer one pushes
   // (sending skips a deletion of a family the body carries).
-  for (const std::string& name : older.deletions) {
-    if (std::find(combined.deletions.begin(), combined.deletions.end(), name) ==
-        combined.deletions.end()) {
-      combined.deletions.push_back(name);
-    }
-  }
+  combined.deletions.insert(older.deletions.begin(), older.deletions.end());
   if (older.method == "DELETE") {
     // DELETE then POST leaves the group with only the POSTed families, which is what a PUT
     // does in one request. Nothing of the deleting run is carried over, not even its
@@ -304,8 +313,7 @@ SpooledReport Combine(const SpooledReport& older, const SpooledReport& newer,
       std::vector<metrics::MetricFamily> kept;
       if (metrics::ParseResult old_parsed = metrics::ParseText(older.body); old_parsed.ok()) {
         for (metrics::MetricFamily& family : old_parsed.families) {
-          if (std::find(newer.deletions.begin(), newer.deletions.end(), family.name) ==
-              newer.deletions.end()) {
+          if (!newer.deletions.count(family.name)) {
             kept.push_back(std::move(family));
           }
         }

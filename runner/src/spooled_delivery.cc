@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -32,12 +33,13 @@ std::string GroupName(const metrics::PushParams& params) {
 }
 
 // The families of `families` without samples: deletions (see SpooledReport::deletions).
-std::vector<std::string> Deletions(const std::vector<metrics::MetricFamily>& families) {
-  std::vector<std::string> names;
+std::map<std::string, metrics::MetricType> Deletions(
+    const std::vector<metrics::MetricFamily>& families) {
+  std::map<std::string, metrics::MetricType> deletions;
   for (const metrics::MetricFamily& family : families) {
-    if (family.samples.empty()) names.push_back(family.name);
+    if (family.samples.empty()) deletions.emplace(family.name, family.type);
   }
-  return names;
+  return deletions;
 }
 
 // Stores the report this run could not deliver, or with `remove` its delete (no body).

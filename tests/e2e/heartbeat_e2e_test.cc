@@ -93,6 +93,19 @@ TEST_CASE(
     INFO(name);
     CHECK(gateway.Lines(name).empty());
   }
+
+  // The gateway keeps a deleted family, empty, with the type the deletion gave it, and refuses
+  // a later push of that name with another type: the next run's heartbeats must still land.
+  ChildProcess next(
+      PushrunArgv(Join({"--gateway", gateway.url(), "--job", "next_job", "--heartbeat", "100ms"},
+                       {"/bin/sh", "-c", "sleep 0.5"})),
+      WithoutPushrunEnvironment());
+  CHECK(WaitUntil(
+      [&] { return PushedValue(gateway, "pushrun_live_processes", "next_job").has_value(); }));
+  const ProcessResult second = next.Wait();
+  INFO(second.err);
+  CHECK(second.status() == 0);
+  CHECK_THAT(second.err, !Catch::Contains("failed"));
 }
 
 TEST_CASE(

@@ -14,6 +14,7 @@
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
+using pushrun::metrics::MetricType;
 using pushrun::runner::SendOutcome;
 using pushrun::runner::Spool;
 using pushrun::runner::SpooledReport;
@@ -545,13 +546,16 @@ TEST_CASE("Spool: lock files of groups idle for long and with nothing spooled ar
 TEST_CASE("Spool: a report's deletions are kept, and those of two spooled POSTs add up",
           "[runner][spool][heartbeat]") {
   SpooledReport older = Report("j", kFailure);
-  older.deletions = {"pushrun_elapsed_seconds", "phase"};
+  older.deletions = {{"pushrun_elapsed_seconds", MetricType::kGauge},
+                     {"phase", MetricType::kCounter}};
   SpooledReport newer = Report("j", kSuccess);
-  newer.deletions = {"pushrun_live_processes"};
+  newer.deletions = {{"pushrun_live_processes", MetricType::kGauge}};
   const SpooledReport stored = StoredAfter({older, newer});
   CHECK(stored.method == "POST");
   CHECK(stored.deletions ==
-        std::vector<std::string>{"pushrun_live_processes", "pushrun_elapsed_seconds", "phase"});
+        std::map<std::string, MetricType>{{"pushrun_live_processes", MetricType::kGauge},
+                                          {"pushrun_elapsed_seconds", MetricType::kGauge},
+                                          {"phase", MetricType::kCounter}});
   CHECK(stored.body == kSuccess);
 }
 
@@ -561,7 +565,7 @@ TEST_CASE("Spool: a POST after a spooled PUT drops the older families the newer 
   SpooledReport older = Report("j", kFailure + kSidecar);
   older.method = "PUT";
   SpooledReport newer = Report("j", kSuccess);
-  newer.deletions = {"phase"};
+  newer.deletions = {{"phase", MetricType::kGauge}};
   const SpooledReport stored = StoredAfter({older, newer});
   CHECK(stored.method == "PUT");
   CHECK_THAT(stored.body, !Catch::Contains("phase 1"));

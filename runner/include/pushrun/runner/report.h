@@ -3,6 +3,7 @@
 // in base units (seconds, bytes), named "<prefix>_...". Pure functions of their inputs.
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,13 @@ std::vector<std::string> HeartbeatOnlyFamilyNames(std::string_view prefix);
 // to `report`. Pushed as protobuf with POST, such a family removes all its series from the
 // group and leaves the rest of the group alone (text cannot say this: a "# TYPE" line without
 // samples changes nothing).
+//
+// The Pushgateway keeps such a family in the group, empty, with its type, and checks every later
+// push of that name (in any group) against that type: a deletion must carry the type the
+// family had, or the next push of it (the next run's heartbeat) is refused with 400. The names-
+// only form makes untyped families: right only for families that were untyped.
+void AppendDeletions(std::vector<metrics::MetricFamily>& report,
+                     const std::map<std::string, metrics::MetricType>& families);
 void AppendDeletions(std::vector<metrics::MetricFamily>& report,
                      const std::vector<std::string>& names);
 

@@ -5,8 +5,8 @@
 // last valid snapshot. A heartbeat is never retried (the next one supersedes it) and never
 // waits longer than one request timeout, so Stop() before the final report returns within it.
 
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -30,8 +30,8 @@ class RunHeartbeat {
 
   // Ends the heartbeats (see Heartbeat::Stop), logs one line of what they did (-v; a warning
   // when some failed, with the last failure), and returns every family name a heartbeat
-  // pushed: the final report deletes those it does not carry.
-  std::set<std::string> Stop();
+  // pushed, with its type: the final report deletes those it does not carry.
+  std::map<std::string, metrics::MetricType> Stop();
 
  private:
   struct Shared;

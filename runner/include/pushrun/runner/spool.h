@@ -13,10 +13,12 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pushrun/metrics/family.h"
 #include "pushrun/metrics/pushgateway.h"
 
 namespace pushrun::runner {
@@ -28,7 +30,8 @@ struct SpooledReport {
   // Families the report removes from the group: series that only the run's heartbeats pushed.
   // Text cannot say "no samples", so they are kept apart and sent as empty families in
   // protobuf (a POST of an empty MetricFamily removes its series, and leaves the rest).
-  std::vector<std::string> deletions;
+  // Each with the family's type, which the gateway keeps with the emptied family.
+  std::map<std::string, metrics::MetricType> deletions;
   std::string path;  // the spool file it was read from (empty before storing)
   // When the run it reports on ended (Unix seconds): orders the reports of a group. 0 for a
   // file spooled by a pushrun that did not record it: sent, never judged superseded.
