@@ -40,7 +40,7 @@ void Apply(const Layer& layer, Settings& settings, Layer& merged) {
   Take(layer.max_series, settings.max_series);
   Take(layer.command, settings.command);
   Take(layer.push_deadline, settings.push_deadline);
-  // Push client settings are collected first and turned into PushOptions once.
+  // Push client settings are collected first and turned into PushSettings once.
   for (const auto& [name, value] : layer.headers) merged.headers[name] = value;
   auto take = [](const auto& from, auto& to) {
     if (from) to = from;
@@ -317,7 +317,7 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
     settings.job = BaseName(settings.command.front());
   }
 
-  metrics::PushOptions& options = settings.push;
+  PushSettings& options = settings.push;
   Take(push.push_timeout, options.timeout);
   Take(push.connect_timeout, options.connect_timeout);
   Take(push.retries, options.retry.max_retries);

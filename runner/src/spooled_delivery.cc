@@ -84,14 +84,14 @@ bool IsRefusedForGood(const metrics::PushError& error) {
 }
 
 SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
-                              bool* unavailable) {
+                              bool* unavailable, const DeliveryIo& io) {
   if (unavailable != nullptr) *unavailable = false;
   metrics::ParseResult parsed = metrics::ParseText(report.body);
   if (!parsed.ok()) return {.error = "body: " + parsed.error->Format("report")};
   try {
     metrics::Registry registry;
     registry.Register(std::make_shared<metrics::StaticCollectable>(std::move(parsed.families)));
-    const metrics::Pushgateway gateway(settings.gateway_url, settings.push, registry);
+    const metrics::Pushgateway gateway(settings.gateway_url, PushOptionsOf(settings, io), registry);
     if (report.method == "DELETE") {
       gateway.Delete(report.params);  // the client counts the gateway's 202 as success
     } else if (report.method == "PUT") {
@@ -124,7 +124,7 @@ bool DeliverFinalReport(const config::Settings& settings,
   const Spool::FlushResult flushed = spool.Flush(
       [&](const SpooledReport& report) {
         bool unavailable = false;
-        SendOutcome outcome = SendSpooledReport(deadline.Apply(settings), report, &unavailable);
+        SendOutcome outcome = SendSpooledReport(deadline.Apply(settings), report, &unavailable, io);
         if (outcome.error.empty()) {
           log.Info(std::string(report.method == "DELETE" ? "delivered the spooled delete of "
                                                          : "delivered the spooled report of ") +
