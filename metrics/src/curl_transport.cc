@@ -220,8 +220,9 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   // the previous header's value.
   if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
     if (!headers.empty() && !trim(line).empty()) {
-      headers.back().second += ' ';
-      headers.back().second += trim(line);
+      std::string& value = headers.back().second;
+      if (!value.empty()) value += ' ';
+      value += trim(line);
     }
     return bytes;
   }

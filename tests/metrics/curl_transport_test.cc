@@ -1,5 +1,8 @@
 // The libcurl transport against scripted servers on loopback: a cancellation ends a transfer at
-// once, a runaway answer is cut without losing its status, folded header lines are kept.
+// once, a runaway answer is cut without losing its status, folded header lines are kept,
+// redirects are not followed, the proxy variables are honoured.
+
+#include <stdlib.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -112,4 +115,57 @@ TEST_CASE("Pushgateway: a cancellation stops the waits between retries", "[metri
     CHECK_THAT(error.what(), Catch::Contains("cancelled"));
   }
   CHECK(server.request_count() == 1);
+}
+
+TEST_CASE("Curl transport: a redirect is returned, not followed", "[metrics][transport]") {
+  ScriptedResponse moved = ScriptedResponse::Status(302);
+  moved.headers = {{"Location", "http://127.0.0.1:1/elsewhere"}};
+  FaultServer server({moved, ScriptedResponse::Status(200)});
+  const HttpResponse response = MakeCurlTransport()->Send(Post(server.url()));
+  CHECK(response.status == 302);
+  CHECK(server.request_count() == 1);
+}
+
+TEST_CASE("Curl transport: http_proxy from the environment is honoured, no_proxy too",
+          "[metrics][transport]") {
+  FaultServer proxy({ScriptedResponse::Status(200)});
+  ::setenv("http_proxy", proxy.url().c_str(), 1);
+  const bool excluded = GENERATE(false, true);
+  if (excluded) ::setenv("no_proxy", "pushrun-test.invalid", 1);
+  HttpRequest request = Post("http://pushrun-test.invalid:9091");
+  request.timeout = milliseconds(3000);
+  bool failed = false;
+  try {
+    MakeCurlTransport()->Send(request);
+  } catch (const TransportFailure&) {
+    failed = true;  // no proxy: the name does not resolve
+  }
+  ::unsetenv("http_proxy");
+  ::unsetenv("no_proxy");
+  if (excluded) {
+    CHECK(failed);
+    CHECK(proxy.request_count() == 0);
+  } else {
+    CHECK_FALSE(failed);
+    REQUIRE(proxy.request_count() == 1);
+    // A proxy gets the absolute URL.
+    CHECK(proxy.requests()[0].path == "http://pushrun-test.invalid:9091/metrics/job/j");
+  }
+}
+
+TEST_CASE("Curl transport: a folded header line continues the header before it",
+          "[metrics][transport]") {
+  ScriptedResponse busy = ScriptedResponse::Status(503);
+  busy.headers = {{"Retry-After", "\r\n 7"}, {"X-Folded", "first\r\n\tsecond"}};
+  FaultServer server({busy});
+  const HttpResponse response = MakeCurlTransport()->Send(Post(server.url()));
+  CHECK(response.status == 503);
+  auto header = [&](const std::string& name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == name) return value;
+    }
+    return std::string("<absent>");
+  };
+  CHECK(header("retry-after") == "7");
+  CHECK(header("x-folded") == "first second");
 }

@@ -9,8 +9,9 @@ HostileServer::HostileServer(const std::string& mode, const std::string& cert_fi
                              const std::string& key_file)
     : tls_(!cert_file.empty()) {
   const std::string port_file = dir_.path + "/port";
-  std::vector<std::string> argv{"python3", PUSHRUN_SOURCE_DIR "/tests/support/hostile_server.py",
-                                mode, port_file, dir_.path + "/log"};
+  std::vector<std::string> argv{"/usr/bin/python3",
+                                PUSHRUN_SOURCE_DIR "/tests/support/hostile_server.py", mode,
+                                port_file, dir_.path + "/log"};
   if (tls_) {
     argv.push_back(cert_file);
     argv.push_back(key_file);
