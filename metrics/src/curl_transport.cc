@@ -372,8 +372,9 @@ class CurlTransport final : public Transport {
         throw TransportFailure(std::string("curl_multi_perform: ") + api.multi_strerror(code));
       }
       if (running == 0) break;
-      // Returns on activity, on curl's own next timeout, or on curl_multi_wakeup.
-      if (CURLMcode code = api.multi_poll(multi, nullptr, 0, 1000, nullptr); code != CURLM_OK) {
+      // Returns on activity, on curl's own next timeout (the request's at the latest), or on
+      // curl_multi_wakeup: a cancellation never waits for this poll's own limit.
+      if (CURLMcode code = api.multi_poll(multi, nullptr, 0, 5000, nullptr); code != CURLM_OK) {
         throw TransportFailure(std::string("curl_multi_poll: ") + api.multi_strerror(code));
       }
     }
