@@ -1,4 +1,4 @@
-// Connect while the work runs, so that the push at the end starts sending at once.
+// Get ready while the work runs, so that the push at the end starts sending sooner.
 #include <thread>
 
 #include "pushrun/metrics.h"
@@ -10,9 +10,8 @@ int main() {
   Pushgateway gateway("http://pushgateway:9091", {}, registry);
   const PushParams group{.job_name = "export"};
 
-  // Resolves the host and opens the connection (or loads libcurl for https) in the background,
-  // on a copy that shares the connection. Never throws; a gateway that is down only means no
-  // head start.
+  // Loads libcurl and resolves the gateway's name in the background. Never throws; a name that
+  // does not resolve only means no head start.
   std::thread([gateway, group] { gateway.Prepare(group); }).detach();
 
   rows.Set(42);  // ... the job's work ...

@@ -72,7 +72,7 @@ std::string Inline(const std::map<std::string, std::string>& map, bool redact_se
 
 std::string DescribeSettings(const Settings& s) {
   std::ostringstream out;
-  const metrics::PushOptions& push = s.push;
+  const PushSettings& push = s.push;
   auto line = [&](std::string_view key, const std::string& value) {
     out << key << " = " << value << '\n';
   };

@@ -48,7 +48,7 @@ void Apply(const Layer& layer, Settings& settings, Layer& merged) {
     }
   }
   Take(layer.push_deadline, settings.push_deadline);
-  // Push client settings are collected first and turned into PushOptions once.
+  // Push client settings are collected first and turned into PushSettings once.
   for (const auto& [name, value] : layer.headers) merged.headers[name] = value;
   auto take = [](const auto& from, auto& to) {
     if (from) to = from;
@@ -326,7 +326,7 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
     settings.job_from_command = true;
   }
 
-  metrics::PushOptions& options = settings.push;
+  PushSettings& options = settings.push;
   Take(push.push_timeout, options.timeout);
   Take(push.connect_timeout, options.connect_timeout);
   Take(push.retries, options.retry.max_retries);

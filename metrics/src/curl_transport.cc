@@ -1,19 +1,29 @@
-// The libcurl Transport: one easy handle per request, no redirects, no signals. The only file of
-// pushrun that includes curl.
+// The libcurl Transport: every request of pushrun, http and https alike. One easy handle per
+// request, driven by a multi handle so that a Cancellation wakes the transfer at once
+// (curl_multi_wakeup) instead of at the next progress callback. The only file of pushrun that
+// includes curl.
 //
-// libcurl is loaded with dlopen on first use rather than linked: it pulls in ~35 shared
-// libraries whose loading costs several milliseconds and over a megabyte at every start of
-// every program linking libpushrun, while plain http:// pushes never need it (see
-// MakeDefaultTransport). The header is still used for its types and constants.
+// libcurl is loaded with dlopen on first use rather than linked: it pulls in ~30 shared
+// libraries whose loading costs several milliseconds and over a megabyte, which a wrapper
+// must not spend before its command's exec. pushrun calls Prepare while the command runs. The
+// header is still used for its types and constants.
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "pushrun/metrics/transport.h"
@@ -21,20 +31,33 @@
 namespace pushrun::metrics {
 namespace {
 
-// The gateway answers with short texts; a runaway response must not exhaust memory.
-constexpr size_t kMaxResponseBody = 1 << 20;
+using Clock = std::chrono::steady_clock;
 
 // The libcurl functions pushrun calls, resolved from the loaded library.
 struct CurlApi {
   CURLcode (*global_init)(long flags);
   CURL* (*easy_init)();
   CURLcode (*easy_setopt)(CURL* handle, CURLoption option, ...);
-  CURLcode (*easy_perform)(CURL* handle);
   CURLcode (*easy_getinfo)(CURL* handle, CURLINFO info, ...);
   void (*easy_cleanup)(CURL* handle);
   const char* (*easy_strerror)(CURLcode code);
+  CURLM* (*multi_init)();
+  CURLMcode (*multi_add_handle)(CURLM* multi, CURL* handle);
+  CURLMcode (*multi_remove_handle)(CURLM* multi, CURL* handle);
+  CURLMcode (*multi_perform)(CURLM* multi, int* running);
+  CURLMcode (*multi_poll)(CURLM* multi, curl_waitfd* extra, unsigned count, int timeout_ms,
+                          int* ready);
+  CURLMcode (*multi_wakeup)(CURLM* multi);
+  CURLMsg* (*multi_info_read)(CURLM* multi, int* left);
+  CURLMcode (*multi_cleanup)(CURLM* multi);
+  const char* (*multi_strerror)(CURLMcode code);
   curl_slist* (*slist_append)(curl_slist* list, const char* line);
   void (*slist_free_all)(curl_slist* list);
+  CURLU* (*url)();
+  CURLUcode (*url_set)(CURLU* url, CURLUPart part, const char* content, unsigned flags);
+  CURLUcode (*url_get)(const CURLU* url, CURLUPart part, char** content, unsigned flags);
+  void (*url_cleanup)(CURLU* url);
+  void (*free)(void* pointer);
 };
 
 // Loads libcurl and runs curl_global_init exactly once (it is not thread-safe in every build);
@@ -47,9 +70,7 @@ const CurlApi& Curl() {
     void* library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
       const char* why = ::dlerror();
-      failure = std::string(
-                    "cannot load libcurl (needed for https://, proxies and credentials "
-                    "in the URL; install libcurl4): ") +
+      failure = std::string("cannot load libcurl (install libcurl4): ") +
                 (why != nullptr ? why : "unknown error");
       return;
     }
@@ -60,12 +81,25 @@ const CurlApi& Curl() {
     resolve(api.global_init, "curl_global_init");
     resolve(api.easy_init, "curl_easy_init");
     resolve(api.easy_setopt, "curl_easy_setopt");
-    resolve(api.easy_perform, "curl_easy_perform");
     resolve(api.easy_getinfo, "curl_easy_getinfo");
     resolve(api.easy_cleanup, "curl_easy_cleanup");
     resolve(api.easy_strerror, "curl_easy_strerror");
+    resolve(api.multi_init, "curl_multi_init");
+    resolve(api.multi_add_handle, "curl_multi_add_handle");
+    resolve(api.multi_remove_handle, "curl_multi_remove_handle");
+    resolve(api.multi_perform, "curl_multi_perform");
+    resolve(api.multi_poll, "curl_multi_poll");
+    resolve(api.multi_wakeup, "curl_multi_wakeup");
+    resolve(api.multi_info_read, "curl_multi_info_read");
+    resolve(api.multi_cleanup, "curl_multi_cleanup");
+    resolve(api.multi_strerror, "curl_multi_strerror");
     resolve(api.slist_append, "curl_slist_append");
     resolve(api.slist_free_all, "curl_slist_free_all");
+    resolve(api.url, "curl_url");
+    resolve(api.url_set, "curl_url_set");
+    resolve(api.url_get, "curl_url_get");
+    resolve(api.url_cleanup, "curl_url_cleanup");
+    resolve(api.free, "curl_free");
     if (!failure.empty()) return;
     if (CURLcode result = api.global_init(CURL_GLOBAL_DEFAULT); result != CURLE_OK) {
       failure = std::string("curl_global_init: ") + api.easy_strerror(result);
@@ -78,19 +112,88 @@ const CurlApi& Curl() {
 struct EasyDeleter {
   void operator()(CURL* curl) const { Curl().easy_cleanup(curl); }
 };
+struct MultiDeleter {
+  void operator()(CURLM* multi) const { Curl().multi_cleanup(multi); }
+};
 struct ListDeleter {
   void operator()(curl_slist* list) const { Curl().slist_free_all(list); }
 };
 
+// "host:port" as curl connects to it (the port defaulted from the scheme), or nullopt for a
+// URL curl cannot parse (Send then reports it) or an IP literal (nothing to resolve).
+struct HostPort {
+  std::string host;
+  std::string port;
+};
+std::optional<HostPort> HostOf(const CurlApi& api, const std::string& url) {
+  std::unique_ptr<CURLU, void (*)(CURLU*)> handle(api.url(), api.url_cleanup);
+  if (!handle || api.url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    return std::nullopt;
+  }
+  char* host = nullptr;
+  char* port = nullptr;
+  std::optional<HostPort> result;
+  if (api.url_get(handle.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      api.url_get(handle.get(), CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    result = HostPort{host, port};
+  }
+  api.free(host);
+  api.free(port);
+  if (!result) return std::nullopt;
+  in_addr v4;
+  if (result->host.starts_with('[') || ::inet_pton(AF_INET, result->host.c_str(), &v4) == 1) {
+    return std::nullopt;
+  }
+  return result;
+}
+
+// The host's addresses as a CURLOPT_RESOLVE entry ("host:port:addr[,addr...]"), in
+// getaddrinfo's order (curl then tries IPv6 and IPv4 side by side, happy eyeballs); "" when
+// the name does not resolve (Send then resolves it itself and reports the error).
+std::string Resolve(const HostPort& target) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &found) != 0) return {};
+  std::string addresses;
+  for (addrinfo* at = found; at != nullptr; at = at->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    std::string address;
+    if (at->ai_family == AF_INET &&
+        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(at->ai_addr)->sin_addr, text,
+                    sizeof text) != nullptr) {
+      address = text;
+    } else if (at->ai_family == AF_INET6 &&
+               ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(at->ai_addr)->sin6_addr, text,
+                           sizeof text) != nullptr) {
+      address = "[" + std::string(text) + "]";
+    }
+    if (address.empty() || addresses.find(address) != std::string::npos) continue;
+    if (!addresses.empty()) addresses += ',';
+    addresses += address;
+  }
+  ::freeaddrinfo(found);
+  if (addresses.empty()) return {};
+  return target.host + ":" + target.port + ":" + addresses;
+}
+
 struct Received {
   HttpResponse response;
+  bool capped = false;  // the body reached kMaxResponseBody and the transfer was stopped
 };
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* received = static_cast<Received*>(user);
   const size_t bytes = size * count;
   std::string& body = received->response.body;
-  body.append(data, std::min(bytes, kMaxResponseBody - std::min(body.size(), kMaxResponseBody)));
+  if (body.size() + bytes > kMaxResponseBody) {
+    body.append(data, kMaxResponseBody - body.size());
+    received->capped = true;
+    return 0;  // ends the transfer (CURLE_WRITE_ERROR); the status is kept
+  }
+  body.append(data, bytes);
   return bytes;
 }
 
@@ -98,9 +201,29 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* received = static_cast<Received*>(user);
   const size_t bytes = size * count;
   std::string_view line(data, bytes);
+  Headers& headers = received->response.headers;
   // A new status line (after "100 Continue" or a proxy's CONNECT answer) starts a new set.
   if (line.starts_with("HTTP/")) {
-    received->response.headers.clear();
+    headers.clear();
+    return bytes;
+  }
+  auto trim = [](std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+      text.remove_prefix(1);
+    }
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+      text.remove_suffix(1);
+    }
+    return text;
+  };
+  // curl hands an obsolete folded line (RFC 9112 section 5.2) through as it came: it continues
+  // the previous header's value.
+  if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+    if (!headers.empty() && !trim(line).empty()) {
+      std::string& value = headers.back().second;
+      if (!value.empty()) value += ' ';
+      value += trim(line);
+    }
     return bytes;
   }
   size_t colon = line.find(':');
@@ -108,30 +231,38 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   std::string name(line.substr(0, colon));
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
-    value.remove_suffix(1);
-  }
-  received->response.headers.emplace_back(std::move(name), std::string(value));
+  headers.emplace_back(std::move(name), std::string(trim(line.substr(colon + 1))));
   return bytes;
 }
 
 class CurlTransport final : public Transport {
  public:
-  // The head start curl can have: loading and initialising the library.
-  void Prepare(const HttpRequest& /*request*/) noexcept override {
+  // The head start curl can have (a connection it would reuse cannot be opened ahead with
+  // curl 7.88): loading and initialising the library, and resolving the gateway's name.
+  void Prepare(const HttpRequest& request) noexcept override {
     try {
-      Curl();
-    } catch (const TransportFailure&) {
-      // Send reports it.
+      const CurlApi& api = Curl();
+      // Through a proxy, the proxy resolves the gateway's name.
+      if (!request.proxy.empty()) return;
+      std::optional<HostPort> target = HostOf(api, request.url);
+      if (!target) return;
+      std::string entry = Resolve(*target);
+      if (entry.empty()) return;
+      std::lock_guard lock(mutex_);
+      resolved_[target->host + ":" + target->port] = {std::move(entry), Clock::now()};
+    } catch (...) {
+      // No head start; Send reports what is wrong.
     }
   }
 
   HttpResponse Send(const HttpRequest& request) override {
     const CurlApi& api = Curl();
+    if (request.cancellation && request.cancellation->IsCancelled()) {
+      throw TransportFailure("cancelled before it started");
+    }
     std::unique_ptr<CURL, EasyDeleter> curl(api.easy_init());
-    if (!curl) throw TransportFailure("curl_easy_init failed");
+    std::unique_ptr<CURLM, MultiDeleter> multi(api.multi_init());
+    if (!curl || !multi) throw TransportFailure("curl_easy_init failed");
     CURL* h = curl.get();
 
     std::unique_ptr<curl_slist, ListDeleter> headers;
@@ -148,11 +279,17 @@ class CurlTransport final : public Transport {
     // No "Expect: 100-continue" round trip before larger bodies.
     add_header("Expect:");
 
+    std::unique_ptr<curl_slist, ListDeleter> resolve;
+    if (std::string entry = ResolvedFor(api, request.url); !entry.empty()) {
+      resolve.reset(api.slist_append(nullptr, entry.c_str()));
+    }
+
     char error[CURL_ERROR_SIZE] = {};
     Received received;
     api.easy_setopt(h, CURLOPT_ERRORBUFFER, error);
     api.easy_setopt(h, CURLOPT_URL, request.url.c_str());
     api.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     api.easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     // PUT and POST always carry a body, if empty, so that Content-Length is sent.
     if (!request.body.empty() || (request.method != "GET" && request.method != "DELETE")) {
@@ -160,13 +297,21 @@ class CurlTransport final : public Transport {
       api.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }
     api.easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    if (resolve) api.easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
     api.easy_setopt(h, CURLOPT_USERAGENT, "pushrun");
     // Signals would disturb the host program (and its child handling); timeouts still work.
     api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    api.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    // curl enforces both: the whole request (name lookup, connect, upload, every byte of the
+    // answer, however slowly it drips) ends by `timeout`.
+    api.easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                    std::max(1L, static_cast<long>(request.timeout.count())));
     api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                    static_cast<long>(request.connect_timeout.count()));
-    // A redirect would be followed as GET and turn a push into a read; report it instead.
+                    std::max(1L, static_cast<long>(request.connect_timeout.count())));
+    // A name lookup that hangs runs on curl's resolver thread; without this, ending the
+    // transfer waits for that thread (seconds past the timeout) instead of leaving it behind.
+    api.easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
+    // A redirect would be followed as GET and turn a push into a read; the client reports it
+    // with its Location instead.
     api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     if (!request.tls.ca_file.empty())
       api.easy_setopt(h, CURLOPT_CAINFO, request.tls.ca_file.c_str());
@@ -187,22 +332,86 @@ class CurlTransport final : public Transport {
     api.easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
     api.easy_setopt(h, CURLOPT_HEADERDATA, &received);
 
-    CURLcode result = api.easy_perform(h);
-    if (result != CURLE_OK) {
+    if (CURLMcode added = api.multi_add_handle(multi.get(), h); added != CURLM_OK) {
+      throw TransportFailure(std::string("curl_multi_add_handle: ") + api.multi_strerror(added));
+    }
+    bool cancelled = false;
+    CURLcode result = CURLE_OK;
+    if (request.cancellation) {
+      const Cancellation::Subscription wake =
+          request.cancellation->OnCancel([&api, m = multi.get()] { api.multi_wakeup(m); });
+      result = Run(api, multi.get(), request.cancellation.get(), &cancelled);
+    } else {
+      result = Run(api, multi.get(), nullptr, &cancelled);
+    }
+    api.multi_remove_handle(multi.get(), h);
+    if (cancelled) throw TransportFailure("cancelled");
+
+    long status = 0;
+    api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    // A body cut at kMaxResponseBody still has its status: a 200 is delivered, a 400 refused.
+    if (result != CURLE_OK && !(received.capped && status != 0)) {
       throw TransportFailure(error[0] != '\0' ? std::string(error)
                                               : std::string(api.easy_strerror(result)));
     }
-    long status = 0;
-    api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     received.response.status = static_cast<int>(status);
     return std::move(received.response);
   }
+
+ private:
+  // Drives the transfer to its end, or until `cancellation` fires. Returns curl's result.
+  static CURLcode Run(const CurlApi& api, CURLM* multi, const Cancellation* cancellation,
+                      bool* cancelled) {
+    for (;;) {
+      if (cancellation != nullptr && cancellation->IsCancelled()) {
+        *cancelled = true;
+        return CURLE_ABORTED_BY_CALLBACK;
+      }
+      int running = 0;
+      if (CURLMcode code = api.multi_perform(multi, &running); code != CURLM_OK) {
+        throw TransportFailure(std::string("curl_multi_perform: ") + api.multi_strerror(code));
+      }
+      if (running == 0) break;
+      // Returns on activity, on curl's own next timeout (the request's at the latest), or on
+      // curl_multi_wakeup: a cancellation never waits for this poll's own limit.
+      if (CURLMcode code = api.multi_poll(multi, nullptr, 0, 5000, nullptr); code != CURLM_OK) {
+        throw TransportFailure(std::string("curl_multi_poll: ") + api.multi_strerror(code));
+      }
+    }
+    int left = 0;
+    while (CURLMsg* message = api.multi_info_read(multi, &left)) {
+      if (message->msg == CURLMSG_DONE) return message->data.result;
+    }
+    return CURLE_OK;
+  }
+
+  // The CURLOPT_RESOLVE entry Prepare made for the request's host, if still fresh.
+  std::string ResolvedFor(const CurlApi& api, const std::string& url) {
+    std::lock_guard lock(mutex_);
+    if (resolved_.empty()) return {};
+    std::optional<HostPort> target = HostOf(api, url);
+    if (!target) return {};
+    auto found = resolved_.find(target->host + ":" + target->port);
+    if (found == resolved_.end()) return {};
+    if (Clock::now() - found->second.at > kPreparedConnectionLifetime) {
+      resolved_.erase(found);
+      return {};
+    }
+    return found->second.entry;
+  }
+
+  struct Resolved {
+    std::string entry;
+    Clock::time_point at;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Resolved> resolved_;  // by "host:port"
 };
 
 }  // namespace
 
 std::shared_ptr<Transport> MakeCurlTransport() {
-  // Stateless between requests, so one instance serves every client.
+  // One instance serves every client, so that what Prepare resolved is found by every Send.
   static const std::shared_ptr<Transport> transport = std::make_shared<CurlTransport>();
   return transport;
 }

@@ -256,6 +256,7 @@ HttpRequest RequestTo(std::string_view method, std::string url, const PushOption
   request.url = std::move(url);
   request.tls = options.tls;
   request.proxy = options.proxy;
+  request.cancellation = options.cancellation;
   return request;
 }
 
@@ -264,7 +265,7 @@ HttpRequest RequestTo(std::string_view method, std::string url, const PushOption
 Pushgateway::Pushgateway(std::string url, PushOptions options, Registry& registry)
     : base_url_(ParseBaseUrl(url)), options_(std::move(options)), registry_(&registry) {
   CheckOptions(options_);
-  if (!options_.transport) options_.transport = MakeDefaultTransport();
+  if (!options_.transport) options_.transport = MakeCurlTransport();
 }
 
 PushResult Pushgateway::Push(const PushParams& params) const { return Send("PUT", params); }
@@ -398,6 +399,8 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
       throw PushError(category, std::move(message), status, std::move(body), redacted, attempts);
     };
 
+    const Cancellation* cancellation = options_.cancellation.get();
+    if (cancellation != nullptr && cancellation->IsCancelled()) fail("");
     if (!retryable || attempts > retry.max_retries) fail("");
     const milliseconds wait = retry_after ? std::chrono::duration_cast<milliseconds>(*retry_after)
                                           : detail::Backoff(retry, attempts - 1);
@@ -405,7 +408,11 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
     if (Clock::now() + wait >= deadline) {
       fail(retry_after ? "; Retry-After is past the deadline" : "; deadline reached");
     }
-    std::this_thread::sleep_for(wait);
+    if (cancellation == nullptr) {
+      std::this_thread::sleep_for(wait);
+    } else if (!cancellation->SleepFor(wait)) {
+      fail("; cancelled");
+    }
   }
 }
 

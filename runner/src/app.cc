@@ -15,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "cancel_on_signal.h"
 #include "pushrun/config/duration.h"
 #include "pushrun/config/signal_name.h"
 #include "pushrun/config/values.h"
@@ -33,7 +34,10 @@ namespace pushrun::runner {
 namespace {
 
 DeliveryIo DeliveryIoOf(const RunIo& io) {
-  return DeliveryIo{.dry_run = io.dry_run, .dry_run_out = io.out, .fallback_out = io.err};
+  return DeliveryIo{.dry_run = io.dry_run,
+                    .dry_run_out = io.out,
+                    .fallback_out = io.err,
+                    .cancellation = std::make_shared<metrics::Cancellation>()};
 }
 
 // `text` for a message: bytes that are not UTF-8, and control characters, as \xNN.
@@ -96,32 +100,6 @@ std::string CheckGroup(const config::Settings& settings) {
   }
   return {};
 }
-
-// Once the command has ended, a late terminating signal (a supervisor repeating SIGTERM, a
-// second Ctrl-C) must neither cut the report's delivery short nor replace the command's exit
-// status with pushrun's own death. The push deadline bounds how long this lasts.
-class IgnoreTerminatingSignals {
- public:
-  IgnoreTerminatingSignals() {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    for (std::size_t i = 0; i < std::size(kSignals); ++i) {
-      ::sigaction(kSignals[i], &ignore, &saved_[i]);
-    }
-  }
-  ~IgnoreTerminatingSignals() {
-    for (std::size_t i = 0; i < std::size(kSignals); ++i) {
-      ::sigaction(kSignals[i], &saved_[i], nullptr);
-    }
-  }
-  IgnoreTerminatingSignals(const IgnoreTerminatingSignals&) = delete;
-  IgnoreTerminatingSignals& operator=(const IgnoreTerminatingSignals&) = delete;
-
- private:
-  static constexpr int kSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-  struct sigaction saved_[std::size(kSignals)]{};
-};
 
 void LogOutcome(const ChildOutcome& outcome, const config::Settings& settings, Logger& log) {
   const std::string& command = settings.command.front();
@@ -200,19 +178,16 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   spec.timeout = settings.timeout;
   spec.kill_after = settings.kill_after;
   spec.timeout_signal = settings.timeout_signal;
-  // Once the command has started, the way to the gateway is opened on a thread (see
-  // PrepareGateway), so the final report starts on its way as soon as the command ends.
-  // The "running" report goes out on a thread of its own, so a slow gateway delays neither
-  // signal forwarding nor the timeout; it takes the opened connection, so the thread opens the
-  // next one after it. Started from on_started, both threads inherit the forwarded signals
-  // blocked, so they still all reach RunChild.
-  std::optional<config::Settings> prepared;
+  // Once the command has started, libcurl is loaded and the gateway's name resolved on a
+  // thread (see PrepareGateway), so the final report starts on its way as soon as the command
+  // ends. The "running" report goes out on a thread of its own, so a slow gateway delays
+  // neither signal forwarding nor the timeout. Started from on_started, both threads inherit
+  // the forwarded signals blocked, so they still all reach RunChild.
   std::jthread start_push;
   // Stopped before the final report, which must arrive after every heartbeat; its thread
   // inherits the blocked signals like the others.
   std::optional<RunHeartbeat> heartbeat;
   spec.on_started = [&] {
-    prepared = WithSharedTransport(settings);
     if (WantsHeartbeat(settings, io.dry_run)) {
       try {
         heartbeat.emplace(settings, sidecar ? &*sidecar : nullptr, RulesOf(settings), log);
@@ -221,22 +196,24 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
       }
     }
     if (!settings.push_start) {
-      PrepareGateway(*prepared, delivery);
+      PrepareGateway(settings, delivery);
       return;
     }
-    start_push = std::jthread([&prepared, &delivery, &log] {
+    start_push = std::jthread([&settings, &delivery, &log] {
       try {
-        DeliverReport(*prepared,
-                      BuildStartReport(std::chrono::system_clock::now(), prepared->prefix),
+        DeliverReport(settings, BuildStartReport(std::chrono::system_clock::now(), settings.prefix),
                       ReportKind::kStart, /*success=*/false, delivery, log);
-        PrepareGateway(*prepared, delivery);
+        PrepareGateway(settings, delivery);
       } catch (const std::exception& error) {
         log.Error(std::string("start report: ") + error.what());
       }
     });
   };
   const ChildOutcome outcome = RunChild(spec);
-  const IgnoreTerminatingSignals ignore_signals;
+  // Once the command has ended, a terminating signal (a supervisor stopping the job, a second
+  // Ctrl-C) must not replace the command's exit status with pushrun's own death; it ends the
+  // push at once instead (the report is spooled with --spool-dir), and pushrun exits.
+  const detail::CancelOnSignal stop(delivery.cancellation);
   // Everything from here to the end of the final push fits in --push-deadline.
   const PushDeadline push_deadline(settings.push_deadline);
   // The final report must reach the gateway after the "running" one.
@@ -254,12 +231,10 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   const bool deletions = !heartbeat_names.empty();
   std::optional<config::Settings> protobuf_settings;
   if (deletions) {
-    protobuf_settings = prepared ? *prepared : settings;
+    protobuf_settings = settings;
     protobuf_settings->push.format = metrics::BodyFormat::kProtobuf;
   }
-  const config::Settings& push_settings = protobuf_settings ? *protobuf_settings
-                                          : prepared        ? *prepared
-                                                            : settings;
+  const config::Settings& push_settings = protobuf_settings ? *protobuf_settings : settings;
   auto build_report = [&](bool sidecar_valid) {
     std::vector<metrics::MetricFamily> families = BuildFinalReport(
         outcome, ReportInput{.prefix = settings.prefix, .sidecar_valid = sidecar_valid});
@@ -272,9 +247,10 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
     SidecarRules rules = RulesOf(settings);
     // To a gateway the checked text is sent, so its samples need not be kept.
     rules.validate_only = !settings.gateway_url.empty() && !deletions;
-    if (!deletions && CanSendLargeSidecar(push_settings, status == 0, delivery)) {
+    if (!deletions && CanSendLargeSidecar(settings, status == 0, delivery)) {
       LargeSidecar large = SendLargeSidecar(
-          push_settings, *sidecar, rules, [&] { return build_report(true); }, push_deadline, log);
+          settings, *sidecar, rules, [&] { return build_report(true); }, push_deadline, delivery,
+          log);
       if (large.delivered) return status;
       extra = std::move(large.sidecar);
     } else {
@@ -296,6 +272,11 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   if (deletions) AppendDeletions(families, heartbeat_names);
   const bool delivered = DeliverFinalReport(push_settings, std::move(families), status == 0,
                                             delivery, push_deadline, log, sidecar_text);
+  if (const int sig = stop.received(); sig != 0) {
+    log.Warning("received SIG" + config::SignalName(sig) + " while delivering the report: " +
+                (delivered ? "it was delivered" : "its push was stopped") +
+                "; exiting with the command's status");
+  }
   // The private directory goes after the push: its removal (unlink, rmdir, a journal commit on
   // most disks) is not on the way to the gateway.
   sidecar.reset();

@@ -77,8 +77,10 @@ void PrintDryRun(std::ostream* out, std::string_view what, std::string_view wher
 
 class GatewayTarget {
  public:
-  GatewayTarget(const config::Settings& settings, std::vector<MetricFamily> families)
-      : gateway_(settings.gateway_url, settings.push, registry_), params_(ParamsOf(settings)) {
+  GatewayTarget(const config::Settings& settings, const DeliveryIo& io,
+                std::vector<MetricFamily> families)
+      : gateway_(settings.gateway_url, PushOptionsOf(settings, io), registry_),
+        params_(ParamsOf(settings)) {
     registry_.Register(std::make_shared<metrics::StaticCollectable>(std::move(families)));
   }
   const metrics::Pushgateway& gateway() const { return gateway_; }
@@ -115,7 +117,7 @@ bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> f
   std::string url = metrics::RedactUrl(settings.gateway_url);
   try {
     // Declared here and built only now: nothing of the push exists before the command ran.
-    GatewayTarget target(settings, remove ? std::vector<MetricFamily>{} : std::move(families));
+    GatewayTarget target(settings, io, remove ? std::vector<MetricFamily>{} : std::move(families));
     url = target.gateway().UrlFor(target.params());
     if (io.dry_run) {
       PrintDryRun(io.dry_run_out, method, url,
@@ -317,23 +319,31 @@ bool DeliverReport(const config::Settings& settings, std::vector<MetricFamily> f
   return true;
 }
 
-config::Settings WithSharedTransport(const config::Settings& settings) {
-  config::Settings shared = settings;
-  if (!shared.push.transport) shared.push.transport = metrics::MakeDefaultTransport();
-  return shared;
+metrics::PushOptions PushOptionsOf(const config::Settings& settings, const DeliveryIo& io) {
+  const config::PushSettings& push = settings.push;
+  metrics::PushOptions options;
+  options.timeout = push.timeout;
+  options.connect_timeout = push.connect_timeout;
+  options.headers = push.headers;
+  options.basic_auth = push.basic_auth;
+  options.bearer_token = push.bearer_token;
+  options.tls = push.tls;
+  options.proxy = push.proxy;
+  options.gzip = push.gzip;
+  options.format = push.format;
+  options.retry = push.retry;
+  options.transport = io.transport;
+  options.cancellation = io.cancellation;
+  return options;
 }
 
 void PrepareGateway(const config::Settings& settings, const DeliveryIo& io) {
-  if (settings.gateway_url.empty() || io.dry_run || !settings.push.transport) return;
+  if (settings.gateway_url.empty() || io.dry_run) return;
   try {
-    // The thread owns copies; Prepare touches no registry, so the default one serves. A push
-    // later than the connection's lifetime would not use it: it is closed then rather than
-    // left idle on the gateway for the rest of a long job.
-    std::thread([gateway = metrics::Pushgateway(settings.gateway_url, settings.push),
-                 params = ParamsOf(settings), transport = settings.push.transport] {
+    // The thread owns copies; Prepare touches no registry, so the default one serves.
+    std::thread([gateway = metrics::Pushgateway(settings.gateway_url, PushOptionsOf(settings, io)),
+                 params = ParamsOf(settings)] {
       gateway.Prepare(params);
-      std::this_thread::sleep_for(metrics::kPreparedConnectionLifetime);
-      transport->Unprepare();
     }).detach();
   } catch (const std::exception&) {
     // A bad URL is reported by the push itself; no thread means no head start.

@@ -18,7 +18,7 @@ bool CanSendLargeSidecar(const config::Settings& settings, bool success, const D
 LargeSidecar SendLargeSidecar(const config::Settings& settings, const SidecarFile& sidecar,
                               const SidecarRules& rules,
                               const std::function<std::vector<metrics::MetricFamily>()>& report,
-                              const PushDeadline& deadline, Logger& log) {
+                              const PushDeadline& deadline, const DeliveryIo& io, Logger& log) {
   LargeSidecar large;
   std::string text;
   if (std::string error = sidecar.ReadBytes(rules, &text); !error.empty()) {
@@ -32,7 +32,7 @@ LargeSidecar SendLargeSidecar(const config::Settings& settings, const SidecarFil
       CheckSidecarBytes(text, sidecar.path(), rules, &as_is, is_large ? &protobuf : nullptr);
   if (is_large && large.sidecar.ok() && !protobuf.empty()) {
     const config::Settings once = deadline.Apply(settings);
-    metrics::PushOptions options = once.push;
+    metrics::PushOptions options = PushOptionsOf(once, io);
     options.retry.max_retries = 0;
     options.format = metrics::BodyFormat::kProtobuf;
     const std::string method = once.method == config::PushMethod::kPut ? "PUT" : "POST";

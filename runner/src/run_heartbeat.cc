@@ -41,8 +41,6 @@ config::Settings BeatSettings(const config::Settings& settings) {
   beat.push.connect_timeout = std::min(beat.push.connect_timeout, beat.push.timeout);
   beat.push.retry.max_retries = 0;
   beat.push.retry.deadline = beat.push.timeout;
-  // Not the final report's transport: its prepared connection stays for the final report.
-  beat.push.transport = nullptr;
   return beat;
 }
 

@@ -113,11 +113,11 @@ bool IsRefusedForGood(const metrics::PushError& error) {
 }
 
 SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
-                              bool* unavailable) {
+                              bool* unavailable, const DeliveryIo& io) {
   if (unavailable != nullptr) *unavailable = false;
   metrics::ParseResult parsed = metrics::ParseText(report.body);
   if (!parsed.ok()) return {.error = "body: " + parsed.error->Format("report")};
-  metrics::PushOptions options = settings.push;
+  metrics::PushOptions options = PushOptionsOf(settings, io);
   if (!report.deletions.empty()) {
     // Only protobuf can carry a family without samples.
     AppendDeletions(parsed.families, report.deletions);
@@ -179,7 +179,7 @@ bool DeliverFinalReport(const config::Settings& settings,
   const Spool::FlushResult flushed = spool.FlushGroup(
       [&](const SpooledReport& report) {
         bool unavailable = false;
-        SendOutcome outcome = SendSpooledReport(deadline.Apply(settings), report, &unavailable);
+        SendOutcome outcome = SendSpooledReport(deadline.Apply(settings), report, &unavailable, io);
         if (outcome.error.empty()) {
           log.Info(std::string(report.method == "DELETE" ? "delivered the spooled delete of "
                                                          : "delivered the spooled report of ") +

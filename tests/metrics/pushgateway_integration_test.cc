@@ -14,6 +14,7 @@
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
 #include "support/fault_server.h"
+#include "support/hostile_server.h"
 #include "support/pushgateway_process.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
@@ -22,6 +23,7 @@ namespace {
 
 using namespace pushrun::metrics;
 using pushrun::testing::FaultServer;
+using pushrun::testing::HostileServer;
 using pushrun::testing::PushgatewayProcess;
 using pushrun::testing::ScriptedResponse;
 using pushrun::testing::TempDir;
@@ -29,11 +31,19 @@ using pushrun::testing::WaitUntil;
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// Both transports a client may end up with: the default one (a plain socket for http://) and
-// libcurl.
-std::shared_ptr<Transport> AnyTransport() {
-  return GENERATE(as<std::string>{}, "default", "curl") == "curl" ? MakeCurlTransport()
-                                                                  : MakeDefaultTransport();
+// The transport every client uses: libcurl.
+std::shared_ptr<Transport> AnyTransport() { return MakeCurlTransport(); }
+
+// A self-signed certificate for 127.0.0.1 in `dir`: {cert, key}.
+std::pair<std::string, std::string> LoopbackCertificate(const TempDir& dir) {
+  const std::string cert = dir.path + "/cert.pem";
+  const std::string key = dir.path + "/key.pem";
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      key + "' -out '" + cert + "' >/dev/null 2>&1";
+  REQUIRE(std::system(command.c_str()) == 0);
+  return {cert, key};
 }
 
 PushOptions WithTransport(std::shared_ptr<Transport> transport) {
@@ -204,13 +214,7 @@ TEST_CASE("Pushgateway (real): a base URL with a path prefix reaches --web.route
 TEST_CASE("Pushgateway (real): TLS with basic auth from --web.config.file",
           "[metrics][push][integration]") {
   TempDir dir;
-  const std::string cert = dir.path + "/cert.pem";
-  const std::string key = dir.path + "/key.pem";
-  const std::string command =
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
-      key + "' -out '" + cert + "' >/dev/null 2>&1";
-  REQUIRE(std::system(command.c_str()) == 0);
+  const auto [cert, key] = LoopbackCertificate(dir);
   // bcrypt (cost 4) of "pushrun-test-password", made once with Python's crypt module.
   const std::string web_config =
       dir.File("web.yml", "tls_server_config:\n  cert_file: " + cert + "\n  key_file: " + key +
@@ -258,6 +262,30 @@ TEST_CASE("Pushgateway (real): TLS with basic auth from --web.config.file",
             200);
     }
   }
+}
+
+TEST_CASE("Pushgateway (capturing server): a body pushed over http and over https is the same",
+          "[metrics][push][integration]") {
+  TempDir dir;
+  const auto [cert, key] = LoopbackCertificate(dir);
+  HostileServer plain("capture");
+  HostileServer tls("capture", cert, key);
+  REQUIRE(tls.url().starts_with("https://"));
+
+  Gauges metrics;
+  metrics.Set("pushrun_it_same", 1.5).Set("pushrun_it_other", -2);
+  PushOptions options;
+  options.gzip = GENERATE(false, true);
+  options.format = GENERATE(BodyFormat::kText, BodyFormat::kProtobuf);
+  options.tls.ca_file = cert;
+  const PushParams group{.job_name = "same", .groupings = {{"odd", "a/b c"}}};
+  CHECK(Pushgateway(plain.url(), options, metrics.registry).Push(group).status == 200);
+  CHECK(Pushgateway(tls.url(), options, metrics.registry).Push(group).status == 200);
+
+  const std::string sent = plain.CapturedBodies();
+  CHECK_FALSE(sent.empty());
+  CHECK(tls.CapturedBodies() == sent);
+  CHECK(plain.Log() == tls.Log());  // the same method, path and size
 }
 
 TEST_CASE("Pushgateway (fault server): a server that never answers fails within the timeout",

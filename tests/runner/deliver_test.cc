@@ -58,13 +58,17 @@ std::vector<MetricFamily> Report(double exit_code) {
   return {family};
 }
 
-Settings GatewaySettings(const std::shared_ptr<FakeTransport>& transport) {
+Settings GatewaySettings(const std::shared_ptr<FakeTransport>& /*transport*/) {
   Settings settings;
   settings.gateway_url = "http://127.0.0.1:9091";
   settings.job = "backup";
   settings.grouping = {{"db", "main"}};
-  settings.push.transport = transport;
   return settings;
+}
+
+// Delivery over `transport`.
+DeliveryIo Via(const std::shared_ptr<FakeTransport>& transport) {
+  return DeliveryIo{.transport = transport};
 }
 
 using pushrun::testing::ReadFile;
@@ -83,7 +87,7 @@ TEST_CASE("Deliver: the final report is POSTed by default, PUT with --method put
       {PushMethod::kPut, "PUT"},
   }));
   settings.method = method;
-  CHECK(DeliverReport(settings, Report(0), ReportKind::kFinal, true, {}, log));
+  CHECK(DeliverReport(settings, Report(0), ReportKind::kFinal, true, Via(transport), log));
   REQUIRE(transport->requests.size() == 1);
   CHECK(transport->requests[0].method == expected);
   CHECK(transport->requests[0].url == "http://127.0.0.1:9091/metrics/job/backup/db/main");
@@ -98,7 +102,7 @@ TEST_CASE("Deliver: the start report is always a POST, so it never drops the las
   settings.method = PushMethod::kPut;
   Logger log(std::cerr);
   CHECK(DeliverReport(settings, pushrun::runner::BuildStartReport({}, "pushrun"),
-                      ReportKind::kStart, false, {}, log));
+                      ReportKind::kStart, false, Via(transport), log));
   REQUIRE(transport->requests.size() == 1);
   CHECK(transport->requests[0].method == "POST");
   CHECK_THAT(transport->requests[0].body, Catch::Contains("pushrun_running 1\n"));
@@ -110,8 +114,8 @@ TEST_CASE("Deliver: --delete-on-success deletes after a success and pushes after
   Settings settings = GatewaySettings(transport);
   settings.delete_on_success = true;
   Logger log(std::cerr);
-  CHECK(DeliverReport(settings, Report(0), ReportKind::kFinal, true, {}, log));
-  CHECK(DeliverReport(settings, Report(1), ReportKind::kFinal, false, {}, log));
+  CHECK(DeliverReport(settings, Report(0), ReportKind::kFinal, true, Via(transport), log));
+  CHECK(DeliverReport(settings, Report(1), ReportKind::kFinal, false, Via(transport), log));
   REQUIRE(transport->requests.size() == 2);
   CHECK(transport->requests[0].method == "DELETE");
   CHECK(transport->requests[0].body.empty());
@@ -124,7 +128,7 @@ TEST_CASE("Deliver: a rejected push is logged with the gateway's answer and retu
   Settings settings = GatewaySettings(transport);
   std::ostringstream err;
   Logger log(err);
-  CHECK_FALSE(DeliverReport(settings, Report(0), ReportKind::kFinal, true, {}, log));
+  CHECK_FALSE(DeliverReport(settings, Report(0), ReportKind::kFinal, true, Via(transport), log));
   CHECK_THAT(err.str(), Catch::StartsWith("pushrun: error: POST http://127.0.0.1:9091/"));
   CHECK_THAT(err.str(), Catch::Contains("nope"));
 }
@@ -136,8 +140,8 @@ TEST_CASE("Deliver: a sidecar's text follows the report as is; refused, it is le
     auto transport = std::make_shared<FakeTransport>(200);
     std::ostringstream err;
     Logger log(err);
-    CHECK(DeliverReport(GatewaySettings(transport), Report(0), ReportKind::kFinal, true, {}, log,
-                        nullptr, sidecar));
+    CHECK(DeliverReport(GatewaySettings(transport), Report(0), ReportKind::kFinal, true,
+                        Via(transport), log, nullptr, sidecar));
     REQUIRE(transport->requests.size() == 1);
     CHECK(transport->requests[0].body == pushrun::metrics::WriteText(Report(0)) + sidecar);
   }
@@ -145,8 +149,8 @@ TEST_CASE("Deliver: a sidecar's text follows the report as is; refused, it is le
     auto transport = std::make_shared<FakeTransport>(400);
     std::ostringstream err;
     Logger log(err);
-    CHECK_FALSE(DeliverReport(GatewaySettings(transport), Report(0), ReportKind::kFinal, true, {},
-                              log, nullptr, sidecar));
+    CHECK_FALSE(DeliverReport(GatewaySettings(transport), Report(0), ReportKind::kFinal, true,
+                              Via(transport), log, nullptr, sidecar));
     REQUIRE(transport->requests.size() == 2);
     CHECK_THAT(transport->requests[0].body, Catch::EndsWith(sidecar));
     CHECK(transport->requests[1].body == pushrun::metrics::WriteText(Report(0)));
@@ -160,9 +164,11 @@ TEST_CASE("Deliver: a dry run prints method, URL and body and sends nothing", "[
   settings.gateway_url = "http://127.0.0.1:9091";
   std::ostringstream out;
   Logger log(std::cerr);
-  CHECK(DeliverReport(settings, Report(3), ReportKind::kFinal, false,
-                      DeliveryIo{.dry_run = true, .dry_run_out = &out, .fallback_out = nullptr},
-                      log));
+  CHECK(DeliverReport(
+      settings, Report(3), ReportKind::kFinal, false,
+      DeliveryIo{
+          .dry_run = true, .dry_run_out = &out, .fallback_out = nullptr, .transport = transport},
+      log));
   CHECK(transport->requests.empty());
   CHECK_THAT(out.str(),
              Catch::StartsWith("POST http://127.0.0.1:9091/metrics/job/backup/db/main\n\n"));

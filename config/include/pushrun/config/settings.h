@@ -60,6 +60,21 @@ struct Layer {
   std::optional<bool> gzip;
 };
 
+// How the push client behaves, as the user configured it: plain data, like the rest of
+// Settings. The runner turns it into metrics::PushOptions, with the transport, where it pushes.
+struct PushSettings {
+  Duration timeout{10'000};         // one request
+  Duration connect_timeout{3'000};  //
+  metrics::Headers headers{};       // extra headers sent with every request
+  std::optional<metrics::BasicAuth> basic_auth{};
+  std::string bearer_token{};
+  metrics::TlsOptions tls{};
+  std::string proxy{};  // empty: http_proxy / https_proxy / no_proxy
+  bool gzip = false;
+  metrics::BodyFormat format = metrics::BodyFormat::kText;
+  metrics::RetryOptions retry{};  // retry.deadline: the client's own, set from push_deadline
+};
+
 struct Settings {
   std::string gateway_url;        // empty: no gateway; the report goes to textfile_dir or stderr
   std::string job;                // empty until defaulted from the command's base name
@@ -88,7 +103,7 @@ struct Settings {
   // Every variable any layer read a credential from, whether or not that credential is used.
   std::vector<std::string> credential_env;
   Duration push_deadline{10'000};  // all push attempts of a run, well under k8s' 30 s grace
-  metrics::PushOptions push;       // timeouts, retries, headers, auth, TLS, proxy, gzip
+  PushSettings push;               // timeouts, retries, headers, auth, TLS, proxy, gzip
   // What the user should hear about how the layers combined (never a secret), one line each,
   // for main to print once as warnings. So far: credentials left out because the gateway URL
   // was overridden by a layer that did not set them.

@@ -51,7 +51,10 @@ struct PushOptions {
   bool gzip = false;  // gzip request bodies (Pushgateway >= 1.5.0)
   BodyFormat format = BodyFormat::kText;
   RetryOptions retry{};
-  std::shared_ptr<Transport> transport{};  // null: MakeDefaultTransport()
+  std::shared_ptr<Transport> transport{};  // null: MakeCurlTransport()
+  // Cancel() ends a call at once: in flight (PushError kTransport) or between retries (the
+  // last attempt's error, "cancelled" in its message).
+  std::shared_ptr<Cancellation> cancellation{};
 };
 
 struct PushResult {
@@ -109,10 +112,10 @@ class Pushgateway {
   PushResult Push(const PushParams& params, std::string_view extra_text) const;
   PushResult PushAdd(const PushParams& params, std::string_view extra_text) const;
 
-  // Does ahead of time what a later call with these params starts with (resolving the host,
-  // connecting, loading the TLS library), so that the call starts sending at once; for
-  // instance while the job whose results will be pushed is still running. It may block up to
-  // the connect timeout, so call it from a thread that can wait. Never throws.
+  // Does ahead of time what a later call with these params starts with (loading libcurl,
+  // resolving the gateway's name), so that the call starts sending sooner; for instance while
+  // the job whose results will be pushed is still running. It may block on name resolution,
+  // so call it from a thread that can wait. Never throws.
   void Prepare(const PushParams& params) const noexcept;
 
   // The full URL a call with these params would use, credentials redacted.

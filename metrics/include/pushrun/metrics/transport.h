@@ -3,8 +3,12 @@
 // interprets responses; a Transport only moves bytes. Tests substitute a fake.
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
-#include <optional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -21,6 +25,45 @@ struct TlsOptions {
   bool insecure_skip_verify = false;
 };
 
+// Ends requests early, from any thread: once Cancel() is called, a request carrying this object
+// that is in flight stops at once (the transport is woken, not polled), later requests fail
+// before they start, and a client waiting between retries stops waiting. A program stopping on
+// SIGTERM uses it so that a hung gateway cannot hold it. Thread-safe.
+class Cancellation {
+ public:
+  Cancellation() = default;
+  Cancellation(const Cancellation&) = delete;
+  Cancellation& operator=(const Cancellation&) = delete;
+
+  void Cancel() noexcept;
+  bool IsCancelled() const noexcept;
+  // Sleeps for `wait`, or less when cancelled; returns whether the whole wait passed.
+  bool SleepFor(std::chrono::milliseconds wait) const;
+
+  // For transports: while the returned object lives, `wake` runs (on the thread calling
+  // Cancel, or at once when already cancelled) to interrupt a transfer. It must be quick and
+  // must not call back into this object.
+  class Subscription {
+   public:
+    Subscription(Cancellation* owner, std::uint64_t id) : owner_(owner), id_(id) {}
+    ~Subscription();
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+
+   private:
+    Cancellation* owner_;
+    std::uint64_t id_;
+  };
+  [[nodiscard]] Subscription OnCancel(std::function<void()> wake);
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  bool cancelled_ = false;
+  std::uint64_t next_id_ = 0;
+  std::map<std::uint64_t, std::function<void()>> wakes_;
+};
+
 struct HttpRequest {
   std::string method;  // "PUT", "POST", "DELETE"
   std::string url;     // may contain credentials only if the user put them there
@@ -30,22 +73,28 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{0};  //
   TlsOptions tls;
   std::string proxy;  // empty: the environment's (http_proxy, https_proxy, no_proxy)
+  std::shared_ptr<Cancellation> cancellation;  // null: the request runs to its timeout
 };
 
 struct HttpResponse {
   int status = 0;
-  Headers headers;  // names lower-cased
-  std::string body;
+  Headers headers;   // names lower-cased
+  std::string body;  // at most kMaxResponseBody bytes of it
 };
 
-// Thrown by a Transport when no HTTP response was obtained (DNS, connect, TLS, timeout).
+// The gateway answers with short texts; a runaway response (100 MB, or chunks that never end)
+// is cut here and the transfer ends, the status still counting.
+inline constexpr std::size_t kMaxResponseBody = 64 * 1024;
+
+// Thrown by a Transport when no HTTP response was obtained (DNS, connect, TLS, timeout,
+// cancellation).
 class TransportFailure : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-// How long a connection opened by Transport::Prepare stays usable: a server or a middlebox may
-// drop idle connections, and a request that late gains nothing from a head start.
+// How long the name resolution done by Transport::Prepare is trusted: a gateway's address may
+// change (a Kubernetes Service, DNS failover), and a request that late gains nothing from it.
 inline constexpr std::chrono::seconds kPreparedConnectionLifetime{30};
 
 class Transport {
@@ -55,24 +104,18 @@ class Transport {
   virtual HttpResponse Send(const HttpRequest& request) = 0;
 
   // Does ahead of time what a Send of a request like `request` (its method and body do not
-  // matter) would do first, such as resolving the host and connecting, so that the Send starts
-  // sending at once. It may block on name resolution and connecting, within the request's
-  // connect timeout: call it from a thread that can wait. Never throws; a failure is simply no
-  // head start. The default does nothing.
+  // matter) would do first, so that the Send starts sending sooner. It may block on loading
+  // libraries and name resolution: call it from a thread that can wait. Never throws; a
+  // failure is simply no head start. The default does nothing.
   virtual void Prepare(const HttpRequest& /*request*/) noexcept {}
-  // Closes what Prepare opened and no request has used yet, so that an idle connection does
-  // not sit on the server (a long job's push would not use it anyway). The default does
-  // nothing.
-  virtual void Unprepare() noexcept {}
 };
 
-// The libcurl transport: every scheme, TLS options, proxies.
+// The libcurl transport, the one every client uses unless given another: http and https,
+// TLS options, proxies (the request's, else http_proxy / https_proxy / no_proxy as curl reads
+// them). libcurl is loaded (dlopen of libcurl.so.4) on the first Prepare or Send, not when the
+// program starts. Prepare loads it and resolves the gateway's host name; a Send within
+// kPreparedConnectionLifetime connects to those addresses without resolving again. One
+// instance serves the whole program.
 std::shared_ptr<Transport> MakeCurlTransport();
-// Plain http:// only, straight over a socket: no libcurl loaded, no proxy support.
-std::shared_ptr<Transport> MakeSocketTransport();
-// What a Pushgateway uses unless told otherwise: the socket transport for plain http:// URLs
-// without credentials when no proxy is configured (in the request or the environment), and
-// libcurl, created on first need, for everything else.
-std::shared_ptr<Transport> MakeDefaultTransport();
 
 }  // namespace pushrun::metrics

@@ -6,6 +6,7 @@
 // whether they change the exit status is the caller's decision.
 
 #include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@
 
 #include "pushrun/config/settings.h"
 #include "pushrun/metrics/family.h"
+#include "pushrun/metrics/pushgateway.h"
+#include "pushrun/metrics/transport.h"
 #include "pushrun/runner/log.h"
 
 namespace pushrun::runner {
@@ -24,7 +27,15 @@ struct DeliveryIo {
   std::ostream* dry_run_out = nullptr;
   // Where the report goes when no gateway and no textfile directory are configured.
   std::ostream* fallback_out = nullptr;
+  // What carries the requests; null: libcurl (metrics::MakeCurlTransport). Tests put a fake.
+  std::shared_ptr<metrics::Transport> transport{};
+  // Cancelled when pushrun is told to stop (SIGTERM, SIGINT...) during a push: every request
+  // and retry wait of the run ends at once. Null: requests run to their deadline.
+  std::shared_ptr<metrics::Cancellation> cancellation{};
 };
+
+// The client options of `settings`, with the transport and cancellation of `io`.
+metrics::PushOptions PushOptionsOf(const config::Settings& settings, const DeliveryIo& io);
 
 enum class ReportKind {
   kStart,    // --push-start: always merged (POST), so it never drops the last success time
@@ -42,14 +53,10 @@ bool DeliverReport(const config::Settings& settings, std::vector<metrics::Metric
                    ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
                    bool* unavailable = nullptr, std::string_view sidecar_text = {});
 
-// `settings` with one transport for all of its pushes, so that what PrepareGateway opens is
-// what the next push uses.
-config::Settings WithSharedTransport(const config::Settings& settings);
-
-// Opens the way to the gateway of `settings` (from WithSharedTransport) for its next push: name
-// resolution and connection, or loading libcurl for https, on a detached thread. Nothing waits
-// for that thread: a slow or unreachable gateway delays neither the command nor pushrun's exit.
-// Without a gateway, or for a dry run, it does nothing.
+// Gives the next push to the gateway of `settings` a head start: loads libcurl and resolves the
+// gateway's name, on a detached thread. Nothing waits for that thread: a slow name server
+// delays neither the command nor pushrun's exit. Without a gateway, or for a dry run, it does
+// nothing.
 void PrepareGateway(const config::Settings& settings, const DeliveryIo& io);
 
 // Whether a failed push might succeed later: the gateway was unreachable or answered with a

@@ -39,6 +39,6 @@ bool CanSendLargeSidecar(const config::Settings& settings, bool success, const D
 LargeSidecar SendLargeSidecar(const config::Settings& settings, const SidecarFile& sidecar,
                               const SidecarRules& rules,
                               const std::function<std::vector<metrics::MetricFamily>()>& report,
-                              const PushDeadline& deadline, Logger& log);
+                              const PushDeadline& deadline, const DeliveryIo& io, Logger& log);
 
 }  // namespace pushrun::runner

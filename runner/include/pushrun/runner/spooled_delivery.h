@@ -54,8 +54,9 @@ bool IsRefusedForGood(const metrics::PushError& error);
 // Sends one spooled report as it was stored (its method, group and body; a DELETE with
 // Pushgateway::Delete) with the client options of `settings`. The error is "" on success; `refused`
 // per IsRefusedForGood; `unavailable` as in DeliverReport.
+// `io` gives the transport and cancellation.
 SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
-                              bool* unavailable = nullptr);
+                              bool* unavailable = nullptr, const DeliveryIo& io = {});
 
 // `pushrun flush`: delivers every report in settings.spool_dir to settings.gateway_url, each
 // with the full client options (retries, --push-deadline per report). A report the gateway
