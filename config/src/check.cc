@@ -1,6 +1,7 @@
 #include "pushrun/config/check.h"
 
 #include "pushrun/config/duration.h"
+#include "pushrun/metrics/http_header.h"
 
 namespace pushrun::config {
 
@@ -50,16 +51,6 @@ class Checker {
 
 }  // namespace
 
-bool IsHeaderName(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
 void CheckLayer(const Layer& layer, const SettingName& name, const SourceLocation& where) {
   const Checker check(name, where);
   check.Duration("timeout", layer.timeout, /*zero_allowed=*/true);  // zero: no timeout
@@ -70,14 +61,9 @@ void CheckLayer(const Layer& layer, const SettingName& name, const SourceLocatio
   check.AtLeastOne("sidecar_max_bytes", layer.sidecar_max_bytes);
   check.AtLeastOne("max_series", layer.max_series);
   for (const auto& [header, value] : layer.headers) {
-    // Never the value: it may be a credential.
-    if (!IsHeaderName(header)) {
-      check.Fail("gateway.headers", "bad header name \"" + header + "\"",
-                 "letters, digits and !#$%&'*+-.^_`|~");
-    }
-    if (HasLineBreakOrNul(value)) {
-      check.Fail("gateway.headers",
-                 "the value of header \"" + header + "\" contains a line break or NUL");
+    // The library's own check, which never quotes the value (it may be a credential).
+    if (std::string problem = metrics::CheckHeader(header, value); !problem.empty()) {
+      check.Fail("gateway.headers", problem);
     }
   }
   if (layer.username) {

@@ -14,6 +14,7 @@
 #include "pushrun/config/read_file.h"
 #include "pushrun/config/signal_name.h"
 #include "pushrun/config/values.h"
+#include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/names.h"
 #include "toml_patched.h"  // toml++ with a fix for non-ASCII input
 
@@ -321,16 +322,16 @@ class Reader {
     for (auto&& [key, value] : Table(node, key_path)) {
       const std::string name(key.str());
       const std::string header_path = key_path + "." + name;
-      if (!IsHeaderName(name)) {
-        Fail(key.source(), header_path, "bad header name \"" + name + "\"",
-             "letters, digits and !#$%&'*+-.^_`|~");
-      }
       if (Lower(name) == "authorization") {
         Fail(key.source(), header_path, "credentials are not accepted inline",
              "bearer_token_file, bearer_token_env, username with password_file or "
              "password_env");
       }
-      layer.headers[name] = String(value, header_path, "a string value");
+      const std::string& text = String(value, header_path, "a string value");
+      if (std::string problem = metrics::CheckHeader(name, text); !problem.empty()) {
+        Fail(key.source(), header_path, problem);
+      }
+      layer.headers[name] = text;
     }
   }
 

@@ -11,10 +11,12 @@
 #include <thread>
 #include <utility>
 
+#include "clean_line.h"
 #include "gzip.h"
-#include "http_url.h"
 #include "pushrun/metrics/exposition.h"
+#include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/protobuf.h"
+#include "pushrun/metrics/url.h"
 #include "retry.h"
 
 namespace pushrun::metrics {
@@ -106,13 +108,6 @@ std::string_view ReasonPhrase(int status) {
   }
 }
 
-std::string_view TrimTrailingSpace(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::string_view FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (EqualsIgnoreCase(key, name)) return value;
@@ -120,9 +115,10 @@ std::string_view FindHeader(const Headers& headers, std::string_view name) {
   return {};
 }
 
-// "HTTP 400 Bad Request: <gateway text>"; long bodies are cut in the message, never in body().
+// "HTTP 400 Bad Request: <gateway text>". The gateway's text is cut and cleaned to one line
+// (CleanLine) in the message, never in body(): a hostile or broken server must not flood the
+// job's log or send escape codes to the terminal of whoever reads it.
 std::string DescribeResponse(const HttpResponse& response) {
-  constexpr size_t kMaxBodyInMessage = 2000;
   std::string text = "HTTP " + std::to_string(response.status);
   if (std::string_view reason = ReasonPhrase(response.status); !reason.empty()) {
     text += ' ';
@@ -131,19 +127,12 @@ std::string DescribeResponse(const HttpResponse& response) {
   if (response.status >= 300 && response.status < 400) {
     text += " (redirects are not followed";
     if (std::string_view location = FindHeader(response.headers, "location"); !location.empty()) {
-      text += "; location: " + RedactUrl(location);
+      text += "; location: " + RedactUrl(detail::CleanLine(location, 512));
     }
     text += ')';
   }
-  std::string_view body = TrimTrailingSpace(response.body);
-  if (!body.empty()) {
-    text += ": ";
-    if (body.size() > kMaxBodyInMessage) {
-      text += body.substr(0, kMaxBodyInMessage);
-      text += "...";
-    } else {
-      text += body;
-    }
+  if (const std::string body = detail::CleanLine(response.body); !body.empty()) {
+    text += ": " + body;
   }
   return text;
 }
@@ -182,24 +171,13 @@ void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParam
   }
 }
 
-// Returns the base URL without trailing slashes; throws for anything else than
-// http(s)://[userinfo@]host[:port][/prefix].
+// Returns the base URL without trailing slashes; throws for anything ParseGatewayUrl refuses.
 std::string ParseBaseUrl(const std::string& url) {
-  auto fail = [&](std::string_view why) {
-    throw std::invalid_argument("invalid Pushgateway URL \"" + RedactUrl(url) +
-                                "\": " + std::string(why));
-  };
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) fail("it contains whitespace");
-  }
-  if (url.find_first_of("?#") != std::string::npos) fail("a query or fragment is not allowed");
-  HttpUrl parsed = ParseHttpUrl(url);
-  std::string base = parsed.scheme + "://";
-  if (!parsed.userinfo.empty()) base += parsed.userinfo + "@";
-  base += parsed.authority;
-  std::string_view prefix = parsed.path_and_query;
-  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
-  base += prefix;
+  std::string error;
+  const std::optional<GatewayUrl> parsed = ParseGatewayUrl(url, &error);
+  if (!parsed) throw std::invalid_argument("invalid Pushgateway URL: " + error);
+  std::string base = parsed->ToString();
+  while (base.back() == '/') base.pop_back();
   return base;
 }
 
@@ -218,13 +196,10 @@ void CheckOptions(const PushOptions& options) {
   if (options.basic_auth && options.basic_auth->username.find(':') != std::string::npos) {
     fail("a basic-auth username cannot contain ':'");
   }
-  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
   for (const auto& [name, value] : options.headers) {
-    if (name.empty() || has_line_break(name) || name.find(':') != std::string::npos ||
-        has_line_break(value)) {
-      fail("header \"" + name + "\" has an empty name, a ':' in its name or a line break");
-    }
+    if (std::string problem = CheckHeader(name, value); !problem.empty()) fail(problem);
   }
+  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
   if (has_line_break(options.bearer_token) ||
       (options.basic_auth && (has_line_break(options.basic_auth->username) ||
                               has_line_break(options.basic_auth->password)))) {
@@ -410,7 +385,8 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
       retryable = detail::IsRetryableStatus(status);
       retry_after = detail::RetryAfter(response);
     } catch (const TransportFailure& e) {
-      reason = e.what();
+      // A transport may quote what the server sent.
+      reason = detail::CleanLine(e.what());
     }
     auto fail = [&](std::string_view why_stopped) {
       std::string message = verb + redacted + " failed: " + reason;

@@ -4,6 +4,7 @@
 #include "pushrun/metrics/collectable.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/family.h"
+#include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/metric.h"
 #include "pushrun/metrics/names.h"
 #include "pushrun/metrics/parser.h"
@@ -11,3 +12,4 @@
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
 #include "pushrun/metrics/transport.h"
+#include "pushrun/metrics/url.h"

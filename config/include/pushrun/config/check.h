@@ -6,7 +6,7 @@
 //
 // Limits: every duration at most kMaxDuration (so none overflows a clock); push_timeout,
 // connect_timeout and push_deadline above zero; sidecar_max_bytes and max_series at least 1;
-// header names RFC 9110 tokens and header values without CR, LF or NUL; a user name without
+// headers as metrics::CheckHeader allows them; a user name without
 // ':'; secrets (passwords, tokens) without CR, LF or NUL.
 
 #include <functional>
@@ -30,8 +30,5 @@ using SettingName = std::function<std::string(std::string_view key)>;
 // Throws ConfigError at `where`, naming the offending setting, when a field of `layer` holds a
 // value no run can use. Never echoes a header value or a secret.
 void CheckLayer(const Layer& layer, const SettingName& name, const SourceLocation& where = {});
-
-// An RFC 9110 header name (token characters).
-bool IsHeaderName(std::string_view name);
 
 }  // namespace pushrun::config
