@@ -1,10 +1,11 @@
 #include "pushrun/runner/command_line.h"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <limits>
 #include <memory>
+
+#include "cli11.h"
 
 namespace pushrun::runner {
 namespace {
@@ -207,7 +208,6 @@ const VerbSpec& SpecOf(Verb verb) {
   }
   return kVerbs[0];  // not reached: every Verb but kNone is in kVerbs
 }
-
 
 constexpr std::size_t kHelpColumn = 30;
 constexpr std::size_t kHelpWidth = 80;
