@@ -280,3 +280,22 @@ TEST_CASE("Command line: --help's option and verb lines fit 80 columns", "[runne
     start = end + 1;
   }
 }
+
+TEST_CASE("Command line: a value in brackets or with commas stays one value", "[runner][cli]") {
+  const Words words({"--header", "X-A: [a,b]", "-g", "v=[1,2]", "--job", "[j]"});
+  const CommandLineResult result = words.Parse();
+  REQUIRE(result.ok());
+  CHECK(result.line.Values(Option::kHeader) == std::vector<std::string>{"X-A: [a,b]"});
+  CHECK(result.line.Values(Option::kGrouping) == std::vector<std::string>{"v=[1,2]"});
+  CHECK(result.line.Value(Option::kJob) == "[j]");
+}
+
+TEST_CASE("Command line: \"--job=\" is an empty value, and the next word is not taken",
+          "[runner][cli]") {
+  const Words words({"--job=", "delete"});
+  const CommandLineResult result = words.Parse();
+  REQUIRE(result.ok());
+  CHECK(result.line.Given(Option::kJob));
+  CHECK(result.line.Value(Option::kJob).empty());
+  CHECK(result.line.verb() == Verb::kDelete);
+}
