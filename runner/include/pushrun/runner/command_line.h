@@ -30,6 +30,7 @@ enum class Option {
   kTimeout,
   kKillAfter,
   kTimeoutSignal,
+  kKeepEnv,
   // Report
   kGateway,
   kJob,
