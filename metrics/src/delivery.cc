@@ -1,0 +1,279 @@
+// The delivery every sink shares: options checked once, credentials and headers added, and one
+// request sent with timeouts, retries and a deadline.
+
+#include "delivery.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "http_url.h"
+#include "retry.h"
+
+namespace pushrun::metrics::detail {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Standard base64 (RFC 4648 section 4, padded), as HTTP basic authentication wants it.
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    unsigned n = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
+  }
+}
+
+std::string_view TrimTrailingSpace(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string_view FindHeader(const Headers& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return value;
+  }
+  return {};
+}
+
+// "HTTP 400 Bad Request: <gateway text>"; long bodies are cut in the message, never in body().
+std::string DescribeResponse(const HttpResponse& response) {
+  constexpr size_t kMaxBodyInMessage = 2000;
+  std::string text = "HTTP " + std::to_string(response.status);
+  if (std::string_view reason = ReasonPhrase(response.status); !reason.empty()) {
+    text += ' ';
+    text += reason;
+  }
+  if (response.status >= 300 && response.status < 400) {
+    text += " (redirects are not followed";
+    if (std::string_view location = FindHeader(response.headers, "location"); !location.empty()) {
+      text += "; location: " + RedactUrl(location);
+    }
+    text += ')';
+  }
+  std::string_view body = TrimTrailingSpace(response.body);
+  if (!body.empty()) {
+    text += ": ";
+    if (body.size() > kMaxBodyInMessage) {
+      text += body.substr(0, kMaxBodyInMessage);
+      text += "...";
+    } else {
+      text += body;
+    }
+  }
+  return text;
+}
+
+void SetHeader(Headers& headers, std::string name, std::string value) {
+  std::erase_if(headers, [&](const auto& header) { return EqualsIgnoreCase(header.first, name); });
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+}  // namespace
+
+void CheckOptions(const PushOptions& options) {
+  auto fail = [](const std::string& why) { throw std::invalid_argument("PushOptions: " + why); };
+  if (options.timeout <= milliseconds(0)) fail("timeout must be positive");
+  if (options.connect_timeout <= milliseconds(0)) fail("connect_timeout must be positive");
+  if (options.retry.max_retries < 0) fail("retry.max_retries must not be negative");
+  if (options.retry.initial_backoff < milliseconds(0) ||
+      options.retry.max_backoff < milliseconds(0) || options.retry.deadline < milliseconds(0)) {
+    fail("retry durations must not be negative");
+  }
+  if (options.basic_auth && !options.bearer_token.empty()) {
+    fail("basic_auth and bearer_token are exclusive");
+  }
+  if (options.basic_auth && options.basic_auth->username.find(':') != std::string::npos) {
+    fail("a basic-auth username cannot contain ':'");
+  }
+  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
+  for (const auto& [name, value] : options.headers) {
+    if (name.empty() || has_line_break(name) || name.find(':') != std::string::npos ||
+        has_line_break(value)) {
+      fail("header \"" + name + "\" has an empty name, a ':' in its name or a line break");
+    }
+  }
+  if (has_line_break(options.bearer_token) ||
+      (options.basic_auth && (has_line_break(options.basic_auth->username) ||
+                              has_line_break(options.basic_auth->password)))) {
+    fail("credentials must not contain line breaks");
+  }
+}
+
+std::string ParseBaseUrl(const std::string& url, std::string_view what) {
+  auto fail = [&](std::string_view why) {
+    throw std::invalid_argument("invalid " + std::string(what) + " \"" + RedactUrl(url) +
+                                "\": " + std::string(why));
+  };
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) fail("it contains whitespace");
+  }
+  if (url.find_first_of("?#") != std::string::npos) fail("a query or fragment is not allowed");
+  HttpUrl parsed = ParseHttpUrl(url);
+  std::string base = parsed.scheme + "://";
+  if (!parsed.userinfo.empty()) base += parsed.userinfo + "@";
+  base += parsed.authority;
+  std::string_view prefix = parsed.path_and_query;
+  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  base += prefix;
+  return base;
+}
+
+HttpRequest RequestTo(std::string_view method, std::string url, const PushOptions& options) {
+  HttpRequest request;
+  request.method = std::string(method);
+  request.url = std::move(url);
+  request.tls = options.tls;
+  request.proxy = options.proxy;
+  return request;
+}
+
+void AddCredentialsAndHeaders(HttpRequest& request, const PushOptions& options) {
+  if (options.basic_auth) {
+    request.headers.emplace_back(
+        "Authorization",
+        "Basic " + Base64(options.basic_auth->username + ":" + options.basic_auth->password));
+  } else if (!options.bearer_token.empty()) {
+    request.headers.emplace_back("Authorization", "Bearer " + options.bearer_token);
+  }
+  for (const auto& [name, value] : options.headers) SetHeader(request.headers, name, value);
+}
+
+PushResult Deliver(HttpRequest request, const PushOptions& options) {
+  const std::string redacted = RedactUrl(request.url);
+  const RetryOptions& retry = options.retry;
+  const milliseconds budget =
+      retry.deadline > milliseconds(0) ? retry.deadline : options.timeout * (retry.max_retries + 1);
+  const Clock::time_point deadline = Clock::now() + budget;
+
+  for (int attempts = 1;; ++attempts) {
+    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    request.timeout = std::clamp(remaining, milliseconds(1), options.timeout);
+    request.connect_timeout = std::min(options.connect_timeout, request.timeout);
+
+    // What went wrong in this attempt; thrown once no further attempt is made.
+    ErrorCategory category = ErrorCategory::kTransport;
+    std::string reason;
+    int status = 0;
+    std::string body;
+    std::optional<std::chrono::seconds> retry_after;
+    bool retryable = true;
+    try {
+      HttpResponse response = options.transport->Send(request);
+      if (response.status >= 200 && response.status < 300) {
+        return PushResult{response.status, std::move(response.body)};
+      }
+      category = ErrorCategory::kHttp;
+      reason = DescribeResponse(response);
+      status = response.status;
+      body = std::move(response.body);
+      retryable = IsRetryableStatus(status);
+      retry_after = RetryAfter(response);
+    } catch (const TransportFailure& e) {
+      reason = e.what();
+    }
+    auto fail = [&](std::string_view why_stopped) {
+      std::string message = request.method + " " + redacted + " failed: " + reason;
+      if (attempts > 1 || !why_stopped.empty()) {
+        message += " (" + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+        message += why_stopped;
+        message += ")";
+      }
+      throw PushError(category, std::move(message), status, std::move(body), redacted, attempts);
+    };
+
+    if (!retryable || attempts > retry.max_retries) fail("");
+    const milliseconds wait = retry_after ? std::chrono::duration_cast<milliseconds>(*retry_after)
+                                          : Backoff(retry, attempts - 1);
+    // A wait that would leave no time for another attempt is not worth sleeping through.
+    if (Clock::now() + wait >= deadline) {
+      fail(retry_after ? "; Retry-After is past the deadline" : "; deadline reached");
+    }
+    std::this_thread::sleep_for(wait);
+  }
+}
+
+}  // namespace pushrun::metrics::detail
