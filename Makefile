@@ -20,7 +20,9 @@ test: build
 test-fast: build
 	$(BUILD)/tests/pushrun_tests "~[integration]"
 
-demo: build
+# The demo needs only the wrapper: it builds the `pushrun` target, not the tests.
+demo: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target pushrun
 	bash packaging/demo.sh $(BUILD)
 
 # Benchmarks (bench/README.md): a Release build of pushrun, the peers and the probes, then one table.

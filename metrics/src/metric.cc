@@ -95,6 +95,33 @@ class FamilyState final : public Collectable {
     return children_.emplace(values, make_cell_()).first->second;
   }
 
+  // The child for labels given by name, in any order; each label name exactly once.
+  std::shared_ptr<Cell> ChildByName(std::initializer_list<Label> labels) {
+    std::vector<std::string> values(label_names_.size());
+    std::vector<bool> given(label_names_.size(), false);
+    for (const Label& label : labels) {
+      const auto at = std::find(label_names_.begin(), label_names_.end(), label.name);
+      if (at == label_names_.end()) {
+        throw std::invalid_argument("metric \"" + name_ + "\" has no label named \"" + label.name +
+                                    "\"" + LabelNamesNote());
+      }
+      const auto index = static_cast<std::size_t>(at - label_names_.begin());
+      if (given[index]) {
+        throw std::invalid_argument("label \"" + label.name + "\" of metric \"" + name_ +
+                                    "\" is given twice");
+      }
+      given[index] = true;
+      values[index] = label.value;
+    }
+    for (std::size_t i = 0; i < given.size(); ++i) {
+      if (!given[i]) {
+        throw std::invalid_argument("label \"" + label_names_[i] + "\" of metric \"" + name_ +
+                                    "\" is missing" + LabelNamesNote());
+      }
+    }
+    return Child(values);
+  }
+
   Cell& Unlabelled() const {
     if (!unlabelled_) {
       throw std::invalid_argument("metric \"" + name_ +
@@ -104,6 +131,17 @@ class FamilyState final : public Collectable {
   }
 
   std::vector<std::string> FamilyNames() const override { return {name_}; }
+
+  // " (its labels: a, b)" for messages about label names.
+  std::string LabelNamesNote() const {
+    if (label_names_.empty()) return " (it has no labels)";
+    std::string note = " (its labels: ";
+    for (std::size_t i = 0; i < label_names_.size(); ++i) {
+      if (i > 0) note += ", ";
+      note += label_names_[i];
+    }
+    return note + ")";
+  }
 
   std::vector<MetricFamily> Collect() const override {
     std::vector<MetricFamily> families(1);
@@ -290,6 +328,10 @@ CounterChild Counter::Labels(const std::vector<std::string>& values) const {
   return CounterChild(state_->Child(values));
 }
 
+CounterChild Counter::Labels(std::initializer_list<Label> labels) const {
+  return CounterChild(state_->ChildByName(labels));
+}
+
 void Counter::Inc(double amount) const {
   CounterCell& cell = state_->Unlabelled();
   if (!(amount >= 0)) {
@@ -319,6 +361,10 @@ Gauge::Gauge(MetricOptions options) {
 
 GaugeChild Gauge::Labels(const std::vector<std::string>& values) const {
   return GaugeChild(state_->Child(values));
+}
+
+GaugeChild Gauge::Labels(std::initializer_list<Label> labels) const {
+  return GaugeChild(state_->ChildByName(labels));
 }
 
 void Gauge::Set(double value) const { state_->Unlabelled().value.store(value, kRelaxed); }
@@ -367,6 +413,10 @@ Histogram::Histogram(HistogramOptions options) {
 
 HistogramChild Histogram::Labels(const std::vector<std::string>& values) const {
   return HistogramChild(state_->Child(values));
+}
+
+HistogramChild Histogram::Labels(std::initializer_list<Label> labels) const {
+  return HistogramChild(state_->ChildByName(labels));
 }
 
 void Histogram::Observe(double value) const { ObserveInto(state_->Unlabelled(), value); }

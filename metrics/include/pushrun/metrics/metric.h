@@ -5,9 +5,12 @@
 // lock-free (atomics), Labels() takes a mutex to find or create the child.
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "pushrun/metrics/family.h"
 
 namespace pushrun::metrics {
 
@@ -63,6 +66,10 @@ class Counter {
   explicit Counter(MetricOptions options);
   // The child for these label values (one per label name, in order); created on first use.
   CounterChild Labels(const std::vector<std::string>& values) const;
+  // The child for these labels by name, in any order: Labels({{"status", "ok"}, {"db", "a"}}).
+  // Every label name must be given once; a missing, unknown or repeated name throws
+  // std::invalid_argument naming it.
+  CounterChild Labels(std::initializer_list<Label> labels) const;
   // Shorthands for the unlabelled metric; throw std::invalid_argument if it has label names.
   void Inc(double amount = 1) const;
   double Value() const;
@@ -89,6 +96,7 @@ class Gauge {
  public:
   explicit Gauge(MetricOptions options);
   GaugeChild Labels(const std::vector<std::string>& values) const;
+  GaugeChild Labels(std::initializer_list<Label> labels) const;  // by name, as Counter's
   void Set(double value) const;
   void Inc(double amount = 1) const;
   void Dec(double amount = 1) const;
@@ -117,6 +125,7 @@ class Histogram {
  public:
   explicit Histogram(HistogramOptions options);
   HistogramChild Labels(const std::vector<std::string>& values) const;
+  HistogramChild Labels(std::initializer_list<Label> labels) const;  // by name, as Counter's
   void Observe(double value) const;
   std::uint64_t Count() const;
   double Sum() const;
