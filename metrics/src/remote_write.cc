@@ -168,11 +168,13 @@ std::string RemoteWriter::url() const { return RedactUrl(url_); }
 
 std::string RemoteWriter::BodyFor(const RemoteWriteParams& params,
                                   std::span<const MetricFamily> extra) const {
-  std::vector<MetricFamily> families = registry_->Collect();
-  families.insert(families.end(), extra.begin(), extra.end());
   RemoteWriteParams stamped = params;
   if (stamped.timestamp_ms == 0) stamped.timestamp_ms = NowMs();
-  return EncodeWriteRequest(families, stamped);
+  // Two encodings back to back are one WriteRequest (repeated fields concatenate), so a large
+  // `extra` is not copied next to the registry's families.
+  std::string body = EncodeWriteRequest(registry_->Collect(), stamped);
+  body += EncodeWriteRequest(extra, stamped);
+  return body;
 }
 
 PushResult RemoteWriter::Write(const RemoteWriteParams& params) const { return Write(params, {}); }
