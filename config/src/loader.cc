@@ -12,6 +12,7 @@
 #include "pushrun/config/read_file.h"
 #include "pushrun/config/signal_name.h"
 #include "pushrun/config/values.h"
+#include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/names.h"
 #include "toml_patched.h"  // toml++ with a fix for non-ASCII input
 
@@ -49,17 +50,6 @@ bool IsJobName(std::string_view name) {
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '.' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// RFC 9110 token characters.
-bool IsHeaderName(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
     if (!ok) return false;
   }
   return true;
@@ -281,18 +271,14 @@ class Reader {
     for (auto&& [key, value] : Table(node, key_path)) {
       const std::string name(key.str());
       const std::string header_path = key_path + "." + name;
-      if (!IsHeaderName(name)) {
-        Fail(key.source(), header_path, "bad header name \"" + name + "\"",
-             "letters, digits and !#$%&'*+-.^_`|~");
-      }
       if (Lower(name) == "authorization") {
         Fail(key.source(), header_path, "credentials are not accepted inline",
              "bearer_token_file, bearer_token_env, username with password_file or "
              "password_env");
       }
       const std::string& text = String(value, header_path, "a string value");
-      if (text.find_first_of("\r\n") != std::string::npos) {
-        Fail(value.source(), header_path, "header value contains a line break");
+      if (std::string problem = metrics::CheckHeader(name, text); !problem.empty()) {
+        Fail(key.source(), header_path, problem);
       }
       layer.headers[name] = text;
     }

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "pushrun/metrics/names.h"
+#include "pushrun/metrics/url.h"
 
 namespace pushrun::config {
 
@@ -21,11 +22,6 @@ template <typename T>
 std::optional<T> Fail(std::string* error, std::string message) {
   if (error) *error = std::move(message);
   return std::nullopt;
-}
-
-bool IsHostChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_';
 }
 
 }  // namespace
@@ -53,65 +49,7 @@ std::string_view MethodName(PushMethod method) {
 }
 
 std::optional<std::string> CheckGatewayUrl(std::string_view url, std::string* error) {
-  // Never echo the URL itself: it might carry a password.
-  std::string_view rest;
-  if (url.starts_with("http://")) {
-    rest = url.substr(7);
-  } else if (url.starts_with("https://")) {
-    rest = url.substr(8);
-  } else {
-    return Fail<std::string>(error, "the URL must start with http:// or https://");
-  }
-  const std::size_t authority_end = rest.find_first_of("/?#");
-  const std::string_view authority = rest.substr(0, authority_end);
-  const std::string_view path =
-      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  if (authority.find('@') != std::string_view::npos) {
-    return Fail<std::string>(error,
-                             "the URL must not carry credentials; use username and "
-                             "password_file or password_env");
-  }
-  if (path.find_first_of("?#") != std::string_view::npos) {
-    return Fail<std::string>(error, "the URL must not have a query or fragment");
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  if (host.starts_with('[')) {
-    const std::size_t close = host.find(']');
-    if (close == std::string_view::npos || close == 1) {
-      return Fail<std::string>(error, "bad IPv6 address in the URL");
-    }
-    for (char c : host.substr(1, close - 1)) {
-      if (!(IsHostChar(c) || c == ':')) {
-        return Fail<std::string>(error, "bad IPv6 address in the URL");
-      }
-    }
-    std::string_view after = host.substr(close + 1);
-    host = host.substr(0, close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return Fail<std::string>(error, "bad host in the URL");
-      port = after.substr(1);
-      if (port.empty()) return Fail<std::string>(error, "empty port in the URL");
-    }
-  } else {
-    const std::size_t colon = host.find(':');
-    if (colon != std::string_view::npos) {
-      port = host.substr(colon + 1);
-      host = host.substr(0, colon);
-      if (port.empty()) return Fail<std::string>(error, "empty port in the URL");
-    }
-    if (host.empty()) return Fail<std::string>(error, "the URL has no host");
-    for (char c : host) {
-      if (!IsHostChar(c)) return Fail<std::string>(error, "bad character in the URL's host");
-    }
-  }
-  if (!port.empty()) {
-    int number = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (ec != std::errc() || end != port.data() + port.size() || number < 1 || number > 65535) {
-      return Fail<std::string>(error, "bad port in the URL (1-65535)");
-    }
-  }
+  if (!metrics::ParseGatewayUrl(url, error)) return std::nullopt;
   return std::string(url);
 }
 

@@ -2,9 +2,10 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 
-#include "http_url.h"
 #include "pushrun/metrics/transport.h"
+#include "pushrun/metrics/url.h"
 
 namespace pushrun::metrics {
 namespace {
@@ -43,8 +44,8 @@ class DefaultTransport final : public Transport {
  private:
   static bool SocketCanSend(const HttpRequest& request) {
     if (!request.proxy.empty() || ProxyInEnvironment()) return false;
-    HttpUrl url = ParseHttpUrl(request.url);
-    return url.scheme == "http" && url.userinfo.empty();
+    const std::optional<GatewayUrl> url = ParseGatewayUrl(request.url, nullptr);
+    return url && url->scheme == "http";
   }
 
   Transport& Curl() {

@@ -13,7 +13,8 @@
 #include <thread>
 #include <utility>
 
-#include "http_url.h"
+#include "clean_line.h"
+#include "pushrun/metrics/http_header.h"
 #include "retry.h"
 
 namespace pushrun::metrics::detail {
@@ -105,13 +106,6 @@ std::string_view ReasonPhrase(int status) {
   }
 }
 
-std::string_view TrimTrailingSpace(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::string_view FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (EqualsIgnoreCase(key, name)) return value;
@@ -119,9 +113,10 @@ std::string_view FindHeader(const Headers& headers, std::string_view name) {
   return {};
 }
 
-// "HTTP 400 Bad Request: <gateway text>"; long bodies are cut in the message, never in body().
+// "HTTP 400 Bad Request: <server text>". The server's text is cut and cleaned to one line
+// (CleanLine) in the message, never in body(): a hostile or broken server must not flood the
+// job's log or send escape codes to the terminal of whoever reads it.
 std::string DescribeResponse(const HttpResponse& response) {
-  constexpr size_t kMaxBodyInMessage = 2000;
   std::string text = "HTTP " + std::to_string(response.status);
   if (std::string_view reason = ReasonPhrase(response.status); !reason.empty()) {
     text += ' ';
@@ -130,19 +125,12 @@ std::string DescribeResponse(const HttpResponse& response) {
   if (response.status >= 300 && response.status < 400) {
     text += " (redirects are not followed";
     if (std::string_view location = FindHeader(response.headers, "location"); !location.empty()) {
-      text += "; location: " + RedactUrl(location);
+      text += "; location: " + RedactUrl(CleanLine(location, 512));
     }
     text += ')';
   }
-  std::string_view body = TrimTrailingSpace(response.body);
-  if (!body.empty()) {
-    text += ": ";
-    if (body.size() > kMaxBodyInMessage) {
-      text += body.substr(0, kMaxBodyInMessage);
-      text += "...";
-    } else {
-      text += body;
-    }
+  if (const std::string body = CleanLine(response.body); !body.empty()) {
+    text += ": " + body;
   }
   return text;
 }
@@ -169,37 +157,15 @@ void CheckOptions(const PushOptions& options) {
   if (options.basic_auth && options.basic_auth->username.find(':') != std::string::npos) {
     fail("a basic-auth username cannot contain ':'");
   }
-  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
   for (const auto& [name, value] : options.headers) {
-    if (name.empty() || has_line_break(name) || name.find(':') != std::string::npos ||
-        has_line_break(value)) {
-      fail("header \"" + name + "\" has an empty name, a ':' in its name or a line break");
-    }
+    if (std::string problem = CheckHeader(name, value); !problem.empty()) fail(problem);
   }
+  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
   if (has_line_break(options.bearer_token) ||
       (options.basic_auth && (has_line_break(options.basic_auth->username) ||
                               has_line_break(options.basic_auth->password)))) {
     fail("credentials must not contain line breaks");
   }
-}
-
-std::string ParseBaseUrl(const std::string& url, std::string_view what) {
-  auto fail = [&](std::string_view why) {
-    throw std::invalid_argument("invalid " + std::string(what) + " \"" + RedactUrl(url) +
-                                "\": " + std::string(why));
-  };
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) fail("it contains whitespace");
-  }
-  if (url.find_first_of("?#") != std::string::npos) fail("a query or fragment is not allowed");
-  HttpUrl parsed = ParseHttpUrl(url);
-  std::string base = parsed.scheme + "://";
-  if (!parsed.userinfo.empty()) base += parsed.userinfo + "@";
-  base += parsed.authority;
-  std::string_view prefix = parsed.path_and_query;
-  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
-  base += prefix;
-  return base;
 }
 
 HttpRequest RequestTo(std::string_view method, std::string url, const PushOptions& options) {
@@ -253,7 +219,8 @@ PushResult Deliver(HttpRequest request, const PushOptions& options) {
       retryable = IsRetryableStatus(status);
       retry_after = RetryAfter(response);
     } catch (const TransportFailure& e) {
-      reason = e.what();
+      // A transport may quote what the server sent.
+      reason = CleanLine(e.what());
     }
     auto fail = [&](std::string_view why_stopped) {
       std::string message = request.method + " " + redacted + " failed: " + reason;

@@ -28,8 +28,4 @@ void AddCredentialsAndHeaders(HttpRequest& request, const PushOptions& options);
 // PushError "<METHOD> <url, redacted> failed: <why>" carrying the status and the server's body.
 PushResult Deliver(HttpRequest request, const PushOptions& options);
 
-// `url` without whitespace, query or fragment, with no trailing slash, for a base URL a path is
-// appended to. Throws std::invalid_argument("invalid <what> \"url\": ...").
-std::string ParseBaseUrl(const std::string& url, std::string_view what);
-
 }  // namespace pushrun::metrics::detail

@@ -4,6 +4,8 @@
 #include "pushrun/metrics/pushgateway.h"
 
 #include <algorithm>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +14,7 @@
 #include "gzip.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/protobuf.h"
+#include "pushrun/metrics/url.h"
 
 namespace pushrun::metrics {
 namespace {
@@ -45,6 +48,16 @@ void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParam
       }
     }
   }
+}
+
+// Returns the base URL without trailing slashes; throws for anything ParseGatewayUrl refuses.
+std::string ParseBaseUrl(const std::string& url) {
+  std::string error;
+  const std::optional<GatewayUrl> parsed = ParseGatewayUrl(url, &error);
+  if (!parsed) throw std::invalid_argument("invalid Pushgateway URL: " + error);
+  std::string base = parsed->ToString();
+  while (base.back() == '/') base.pop_back();
+  return base;
 }
 
 }  // namespace
@@ -82,9 +95,7 @@ std::string RedactUrl(std::string_view url) {
 }
 
 Pushgateway::Pushgateway(std::string url, PushOptions options, Registry& registry)
-    : base_url_(detail::ParseBaseUrl(url, "Pushgateway URL")),
-      options_(std::move(options)),
-      registry_(&registry) {
+    : base_url_(ParseBaseUrl(url)), options_(std::move(options)), registry_(&registry) {
   detail::CheckOptions(options_);
   if (!options_.transport) options_.transport = MakeDefaultTransport();
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -12,9 +13,9 @@
 #include <vector>
 
 #include "delivery.h"
-#include "http_url.h"
 #include "protobuf_wire.h"
 #include "pushrun/metrics/names.h"
+#include "pushrun/metrics/url.h"
 #include "snappy_block.h"
 
 #ifndef PUSHRUN_VERSION
@@ -115,18 +116,13 @@ std::int64_t NowMs() {
       .count();
 }
 
-// The endpoint as given, checked: http(s), a host, no whitespace, no fragment.
-std::string CheckUrl(std::string url) {
-  auto fail = [&](std::string_view why) {
-    throw std::invalid_argument("invalid remote-write URL \"" + RedactUrl(url) +
-                                "\": " + std::string(why));
-  };
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) fail("it contains whitespace");
-  }
-  if (url.find('#') != std::string::npos) fail("a fragment is not allowed");
-  ParseHttpUrl(url);  // throws with the reason
-  return url;
+// The endpoint, checked as a gateway URL is (the one URL check of the library, flags and
+// config): http(s), no credentials (they go in the options, never in logs), no query.
+std::string CheckUrl(const std::string& url) {
+  std::string error;
+  const std::optional<GatewayUrl> parsed = ParseGatewayUrl(url, &error);
+  if (!parsed) throw std::invalid_argument("invalid remote-write URL: " + error);
+  return parsed->ToString();
 }
 
 }  // namespace
@@ -159,7 +155,7 @@ std::string EncodeWriteRequest(std::span<const MetricFamily> families,
 }
 
 RemoteWriter::RemoteWriter(std::string url, PushOptions options, Registry& registry)
-    : url_(CheckUrl(std::move(url))), options_(std::move(options)), registry_(&registry) {
+    : url_(CheckUrl(url)), options_(std::move(options)), registry_(&registry) {
   detail::CheckOptions(options_);
   if (!options_.transport) options_.transport = MakeDefaultTransport();
 }

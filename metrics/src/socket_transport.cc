@@ -18,12 +18,13 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
-#include "http_url.h"
 #include "pushrun/metrics/transport.h"
+#include "pushrun/metrics/url.h"
 
 namespace pushrun::metrics {
 namespace {
@@ -69,7 +70,7 @@ void WaitFor(int fd, short events, Clock::time_point deadline, const std::string
   }
 }
 
-int Connect(const HttpUrl& url, Clock::time_point connect_deadline) {
+int Connect(const GatewayUrl& url, Clock::time_point connect_deadline) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -80,7 +81,7 @@ int Connect(const HttpUrl& url, Clock::time_point connect_deadline) {
   if (rc != 0) {
     throw TransportFailure("resolve " + url.host + ": " + ::gai_strerror(rc));
   }
-  std::string last_error = "connect to " + url.authority + ": no address";
+  std::string last_error = "connect to " + url.Authority() + ": no address";
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
     int fd =
         ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
@@ -95,7 +96,7 @@ int Connect(const HttpUrl& url, Clock::time_point connect_deadline) {
     int error = errno;
     if (error == EINPROGRESS) {
       try {
-        WaitFor(fd, POLLOUT, connect_deadline, "connect to " + url.authority);
+        WaitFor(fd, POLLOUT, connect_deadline, "connect to " + url.Authority());
         socklen_t len = sizeof(error);
         ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
         if (error == 0) {
@@ -108,7 +109,7 @@ int Connect(const HttpUrl& url, Clock::time_point connect_deadline) {
         continue;
       }
     }
-    last_error = Describe("connect to " + url.authority, error);
+    last_error = Describe("connect to " + url.Authority(), error);
     ::close(fd);
   }
   ::freeaddrinfo(found);
@@ -265,11 +266,14 @@ class ResponseReader {
 };
 
 // Builds the request line and headers; the body follows them as is.
-std::string RequestHead(const HttpRequest& request, const HttpUrl& url) {
+std::string RequestHead(const HttpRequest& request, const GatewayUrl& url) {
   std::string head;
   head.reserve(256 + request.headers.size() * 64);
-  head.append(request.method).append(" ").append(url.path_and_query).append(" HTTP/1.1\r\n");
-  head.append("Host: ").append(url.authority).append("\r\n");
+  head.append(request.method)
+      .append(" ")
+      .append(url.path.empty() ? "/" : url.path)
+      .append(" HTTP/1.1\r\n");
+  head.append("Host: ").append(url.Authority()).append("\r\n");
   bool has_agent = false;
   for (const auto& [name, value] : request.headers) {
     if (name.find_first_of("\r\n:") != std::string::npos ||
@@ -292,10 +296,12 @@ class SocketTransport final : public Transport {
   }
 
   HttpResponse Send(const HttpRequest& request) override {
-    HttpUrl url = ParseHttpUrl(request.url);
-    if (url.scheme != "http" || !url.userinfo.empty()) {
-      throw std::invalid_argument(
-          "the socket transport only speaks plain http without credentials");
+    std::string error;
+    const std::optional<GatewayUrl> parsed = ParseGatewayUrl(request.url, &error);
+    if (!parsed) throw std::invalid_argument("invalid URL: " + error);
+    const GatewayUrl& url = *parsed;
+    if (url.scheme != "http") {
+      throw std::invalid_argument("the socket transport only speaks plain http");
     }
     const auto start = Clock::now();
     const auto deadline =
@@ -303,13 +309,13 @@ class SocketTransport final : public Transport {
     const auto connect_deadline = request.connect_timeout.count() > 0
                                       ? std::min(deadline, start + request.connect_timeout)
                                       : deadline;
-    const std::string what = request.method + " " + url.Redacted();
+    const std::string what = request.method + " " + url.ToString();
     const std::string head = RequestHead(request, url);
 
     // A prepared connection the server has since closed was dropped by TakePrepared. Any
     // other failure counts like one on a new connection: a server that crashed while handling
     // the request looks the same, and the client's retry policy decides.
-    const int prepared = TakePrepared(url.authority);
+    const int prepared = TakePrepared(url.Authority());
     Fd fd(prepared >= 0 ? prepared : Connect(url, connect_deadline));
     SendAll(fd.get(), head, request.body, deadline, what);
     return ResponseReader(fd.get(), deadline, what).Read();
@@ -317,14 +323,14 @@ class SocketTransport final : public Transport {
 
   void Prepare(const HttpRequest& request) noexcept override {
     try {
-      HttpUrl url = ParseHttpUrl(request.url);
-      if (url.scheme != "http" || !url.userinfo.empty()) return;
+      const std::optional<GatewayUrl> url = ParseGatewayUrl(request.url, nullptr);
+      if (!url || url->scheme != "http") return;
       const auto timeout = request.connect_timeout.count() > 0 ? request.connect_timeout
                                                                : std::chrono::milliseconds(3000);
-      const int fd = Connect(url, Clock::now() + timeout);
+      const int fd = Connect(*url, Clock::now() + timeout);
       std::lock_guard lock(mutex_);
       if (prepared_.fd >= 0) ::close(prepared_.fd);
-      prepared_ = Prepared{url.authority, fd, Clock::now()};
+      prepared_ = Prepared{url->Authority(), fd, Clock::now()};
     } catch (...) {
       // No head start; Send connects by itself and reports what goes wrong.
     }

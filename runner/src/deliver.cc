@@ -300,13 +300,9 @@ bool IsGatewayUnavailable(const metrics::PushError& error) {
 }
 
 std::string DescribePushError(const metrics::PushError& error) {
-  std::string text = error.what();
-  if (error.category() == metrics::ErrorCategory::kHttp && !error.body().empty()) {
-    std::string body = error.body();
-    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-    if (text.find(body) == std::string::npos) text += " (gateway said: " + body + ")";
-  }
-  return text;
+  // The message already quotes the gateway's answer, cut and cleaned to one line; the raw body
+  // (up to the transport's cap) must never reach the log.
+  return error.what();
 }
 
 }  // namespace pushrun::runner

@@ -23,6 +23,7 @@
 #include "pushrun/config/settings.h"
 #include "pushrun/config/signal_name.h"
 #include "pushrun/config/values.h"
+#include "pushrun/metrics/http_header.h"
 #include "pushrun/runner/app.h"
 #include "pushrun/runner/command_line.h"
 #include "pushrun/runner/fd_stream.h"
@@ -135,14 +136,11 @@ Layer ToLayer(const CommandLine& line, std::vector<std::string>* warnings) {
     layer.retries = static_cast<int>(Count("--retries", value(Option::kRetries), 0, 100));
   }
   for (std::string_view header : line.Values(Option::kHeader)) {
-    const std::size_t colon = header.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      Bad("--header", "\"" + std::string(header) + "\" is not NAME: VALUE", "'NAME: VALUE'");
+    std::string name, header_value;
+    if (!pushrun::metrics::ParseHeaderLine(header, &name, &header_value, &error)) {
+      Bad("--header", error, "'NAME: VALUE'");
     }
-    std::string_view header_value = header.substr(colon + 1);
-    header_value.remove_prefix(
-        std::min(header_value.find_first_not_of(" \t"), header_value.size()));
-    layer.headers[std::string(header.substr(0, colon))] = std::string(header_value);
+    layer.headers[name] = header_value;
   }
   if (given(Option::kBearerTokenFile)) {
     layer.bearer_token = config::ReadSecretFile(value(Option::kBearerTokenFile), {},

@@ -69,7 +69,9 @@ TEST_CASE("Config file: each mistake is reported at its line, column and key pat
       {"missing secret file", "[gateway]\npassword_file = \"/nonexistent/pw\"\n", 2, 17,
        "gateway.password_file", "No such file"},
       {"bad header name", "[gateway.headers]\n\"X Bad\" = \"1\"\n", 2, 1, "gateway.headers.X Bad",
-       "bad header name"},
+       "header name has a character other than"},
+      {"header pushrun sets", "[gateway.headers]\ncontent-length = \"1\"\n", 2, 1,
+       "gateway.headers.content-length", "set by pushrun itself"},
       {"bad prefix", "[defaults]\nprefix = \"1abc\"\n", 2, 10, "defaults.prefix",
        "bad metric name prefix"},
       {"table expected", "gateway = 5\n", 1, 11, "gateway", "expected a table, got an integer"},
@@ -103,6 +105,19 @@ TEST_CASE("Config file: an inline secret is refused without echoing it", "[confi
     CHECK(error.key_path() == std::string("gateway.") + key);
     CHECK(error.line() == 2);
     CHECK_THAT(error.what(), Catch::Contains(std::string(key) + "_file"));
+    CHECK_THAT(error.what(), !Catch::Contains("hunter2"));
+  }
+}
+
+TEST_CASE("Config file: a header value with a line break is refused without echoing it",
+          "[config][loader]") {
+  try {
+    ParseConfig("[gateway.headers]\nX-Token = \"hunter2\\r\\nHost: evil\"\n", "fleet.toml",
+                NoEnvironment);
+    FAIL("header with a line break accepted");
+  } catch (const ConfigError& error) {
+    CHECK(error.key_path() == "gateway.headers.X-Token");
+    CHECK_THAT(error.what(), Catch::Contains("line break"));
     CHECK_THAT(error.what(), !Catch::Contains("hunter2"));
   }
 }

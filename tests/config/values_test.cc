@@ -6,10 +6,11 @@
 namespace pushrun::config {
 namespace {
 
-TEST_CASE("Gateway URLs: http(s) with a host, optional port and path", "[config][values]") {
-  const char* good =
-      GENERATE("http://127.0.0.1:9091", "https://pushgateway.example",
-               "http://gw:9091/route/prefix", "http://[::1]:9091", "https://gw.example:443/");
+TEST_CASE("Gateway URLs: http(s) in any case with a host, optional port and path",
+          "[config][values]") {
+  const char* good = GENERATE("http://127.0.0.1:9091", "https://pushgateway.example",
+                              "http://gw:9091/route/prefix", "http://[::1]:9091",
+                              "https://gw.example:443/", "HTTP://gw:9091", "Https://gw");
   CAPTURE(good);
   std::string error;
   CHECK(CheckGatewayUrl(good, &error).has_value());
@@ -32,8 +33,11 @@ TEST_CASE("Gateway URLs: other schemes, missing hosts, credentials, queries are 
       {"http://gw:90a1", "bad port"},
       {"http://u:secret@gw:9091", "credentials"},
       {"http://gw:9091/x?y=1", "query"},
-      {"http://gw#frag", "query or fragment"},
-      {"http://g w", "bad character"},
+      {"http://gw#frag", "fragment"},
+      {"http://g w", "whitespace"},
+      {"http://g+w", "bad character"},
+      {"http://gw:0", "bad port"},
+      {"http:/gw:9091", "two slashes"},
       {"http://[::1", "IPv6"},
   }));
   CAPTURE(c.url);

@@ -392,6 +392,32 @@ TEST_CASE("pushrun: usage errors exit 125 with pushrun: error:", "[e2e][integrat
   CHECK_THAT(result.err, Catch::StartsWith("pushrun: error: "));
 }
 
+TEST_CASE("pushrun: a bad --header exits 125 before the command, never echoing the value",
+          "[e2e][integration]") {
+  TempDir dir;
+  const std::string header =
+      GENERATE(as<std::string>{}, "Authorization Bearer s3cret", "X-Token: s3cret\rHost: evil",
+               "Content-Length: 5", "Bad Name s3cret: x");
+  CAPTURE(header);
+  const std::string ran = dir.path + "/ran";
+  const auto result = Pushrun(
+      {"--dry-run", "--job", "h", "--header", header, "--", "/bin/sh", "-c", "touch " + ran});
+  CHECK(result.status() == 125);
+  CHECK_THAT(result.err, Catch::StartsWith("pushrun: error: --header"));
+  CHECK_THAT(result.err, !Catch::Contains("s3cret"));
+  CHECK(access(ran.c_str(), F_OK) != 0);
+}
+
+TEST_CASE("pushrun: --gateway takes the scheme in any case and refuses port 0",
+          "[e2e][integration]") {
+  CHECK(Pushrun({"--dry-run", "--gateway", "HTTP://127.0.0.1:9", "--job", "u", "--", "/bin/true"})
+            .status() == 0);
+  const auto refused =
+      Pushrun({"--dry-run", "--gateway", "http://127.0.0.1:0", "--job", "u", "--", "/bin/true"});
+  CHECK(refused.status() == 125);
+  CHECK_THAT(refused.err, Catch::Contains("1 to 65535"));
+}
+
 TEST_CASE("pushrun: without a gateway the report goes to a textfile or stderr",
           "[e2e][integration]") {
   TempDir dir;

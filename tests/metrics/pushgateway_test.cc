@@ -239,13 +239,14 @@ TEST_CASE("Pushgateway: options add headers, basic auth or a bearer token", "[me
     f.gateway->Delete({.job_name = "j"});
     CHECK(HeaderOf(f.transport->requests().at(0), "Authorization") == "Bearer t0ken");
   }
-  SECTION("an extra header replaces a built-in one of the same name") {
+  SECTION("a header pushrun sets itself cannot be given") {
     options.headers = {{"content-type", "text/plain"}};
-    Fixture f({Step{}}, options);
-    f.gateway->Push({.job_name = "j"});
-    auto request = f.transport->requests().at(0);
-    CHECK(HeaderOf(request, "content-type") == "text/plain");
-    CHECK(HeaderOf(request, "Content-Type") == "<absent>");
+    CHECK_THROWS_WITH(Fixture({Step{}}, options), Catch::Contains("set by pushrun itself"));
+  }
+  SECTION("a header value with a line break is refused and not echoed") {
+    options.headers = {{"X-Token", "s3cret\r\nHost: evil"}};
+    CHECK_THROWS_WITH(Fixture({Step{}}, options), !Catch::Contains("s3cret"));
+    CHECK_THROWS_AS(Fixture({Step{}}, options), std::invalid_argument);
   }
   SECTION("basic auth and a bearer token together are a programming error") {
     options.basic_auth = BasicAuth{"u", "p"};
@@ -437,6 +438,25 @@ TEST_CASE("Pushgateway: when retries run out the last failure is reported with t
   CHECK(f.transport->requests().size() == 3);
 }
 
+TEST_CASE("Pushgateway: a gateway's error text is one clean line of at most 1 KiB",
+          "[metrics][push]") {
+  const std::string body = "bad \x1b[2J\x1b[31mrequest\r\nline two\n" + std::string(200'000, 'x');
+  Fixture f({Step{.status = 400, .body = body}});
+  try {
+    f.gateway->Push({.job_name = "j"});
+    FAIL("no error");
+  } catch (const PushError& e) {
+    const std::string message = e.what();
+    CHECK_THAT(message,
+               Catch::Contains("HTTP 400 Bad Request: bad \\x1b[2J\\x1b[31mrequest line two xxx"));
+    CHECK_THAT(message, Catch::Contains(" more bytes)"));
+    CHECK(message.find('\x1b') == std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.size() < 1300);
+    CHECK(e.body() == body);  // the caller still gets the whole reply
+  }
+}
+
 TEST_CASE("Pushgateway: Retry-After is honoured, within the deadline", "[metrics][push]") {
   SECTION("Retry-After: 0 retries at once") {
     PushOptions options = FastRetries(1);
@@ -500,28 +520,33 @@ TEST_CASE("Pushgateway: calls never mutate the options", "[metrics][push]") {
   CHECK(requests[0].headers == requests[1].headers);  // nothing accumulates between calls
 }
 
-TEST_CASE("Pushgateway: credentials in the URL never appear in errors or UrlFor",
+TEST_CASE("Pushgateway: a URL with credentials is refused without echoing them",
           "[metrics][push]") {
-  Fixture f({Step{.status = 500, .body = "oops"}}, {}, "http://alice:s3cret@gw:9091/p");
-  CHECK(f.gateway->UrlFor({.job_name = "j"}) == "http://gw:9091/p/metrics/job/j");
-  try {
-    f.gateway->Push({.job_name = "j"});
-    FAIL("no error");
-  } catch (const PushError& e) {
-    CHECK_THAT(e.what(), !Catch::Contains("s3cret"));
-    CHECK_THAT(e.url(), !Catch::Contains("s3cret"));
-    CHECK_THAT(e.url(), !Catch::Contains("alice"));
+  auto transport = std::make_shared<FakeTransport>(std::vector<Step>{});
+  for (const char* url : {"http://alice:s3cret@gw:9091/p", "http://alice:s3cret@gw:bad"}) {
+    try {
+      Pushgateway gateway(url, {.transport = transport});
+      FAIL("accepted " << url);
+    } catch (const std::invalid_argument& e) {
+      CHECK_THAT(e.what(), Catch::Contains("credentials"));
+      CHECK_THAT(e.what(), !Catch::Contains("s3cret"));
+      CHECK_THAT(e.what(), !Catch::Contains("alice"));
+    }
   }
-  // The transport still gets them: the user asked for them.
-  CHECK_THAT(f.transport->requests().at(0).url, Catch::Contains("alice:s3cret@"));
   CHECK(RedactUrl("https://u:p@h:1/x@y") == "https://h:1/x@y");
   CHECK(RedactUrl("http://h/x") == "http://h/x");
-  try {
-    Pushgateway("http://alice:s3cret@gw:bad", {.transport = f.transport});
-    FAIL("accepted");
-  } catch (const std::invalid_argument& e) {
-    CHECK_THAT(e.what(), !Catch::Contains("s3cret"));
-  }
+}
+
+TEST_CASE("Pushgateway: the URL check is the shared one (any-case scheme, IPv6, no query)",
+          "[metrics][push]") {
+  auto transport = std::make_shared<FakeTransport>(std::vector<Step>{});
+  Registry registry;
+  CHECK(Pushgateway("HTTP://[::1]:9091/pre//", {.transport = transport}, registry)
+            .UrlFor({.job_name = "j"}) == "http://[::1]:9091/pre/metrics/job/j");
+  CHECK_THROWS_WITH(Pushgateway("http://127.1:9091", {.transport = transport}, registry),
+                    Catch::Contains("four decimal parts"));
+  CHECK_THROWS_WITH(Pushgateway("http://gw/p?x=1", {.transport = transport}, registry),
+                    Catch::Contains("query"));
 }
 
 TEST_CASE("Pushgateway: the async forms resolve to the same results", "[metrics][push]") {

@@ -4,6 +4,7 @@
 #include "pushrun/metrics/collectable.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/family.h"
+#include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/metric.h"
 #include "pushrun/metrics/names.h"
 #include "pushrun/metrics/parser.h"
@@ -12,3 +13,4 @@
 #include "pushrun/metrics/registry.h"
 #include "pushrun/metrics/remote_write.h"
 #include "pushrun/metrics/transport.h"
+#include "pushrun/metrics/url.h"

@@ -29,7 +29,7 @@ std::optional<bool> ParseBool(std::string_view text, std::string* error);
 std::optional<PushMethod> ParseMethod(std::string_view text, std::string* error);
 std::string_view MethodName(PushMethod method);  // "post" / "put"
 
-// A Pushgateway base URL; returns it unchanged when valid.
+// A Pushgateway base URL; returns it unchanged when metrics::ParseGatewayUrl accepts it.
 std::optional<std::string> CheckGatewayUrl(std::string_view url, std::string* error);
 
 // A grouping label name: a valid user label name other than "job".

@@ -42,10 +42,10 @@ std::string EncodeWriteRequest(std::span<const MetricFamily> families,
 
 class RemoteWriter {
  public:
-  // `url` is the receiver's write endpoint, used as given (such as
-  // "http://prometheus:9090/api/v1/write"). Throws std::invalid_argument for a URL that is not
-  // http(s)://host[:port][/path][?query] or for bad options. PushOptions' `gzip` and `format`
-  // do not apply: remote write is always snappy-compressed protobuf.
+  // `url` is the receiver's write endpoint (such as "http://prometheus:9090/api/v1/write").
+  // Throws std::invalid_argument for bad options or a URL that ParseGatewayUrl refuses (not
+  // http(s)://host[:port][/path], credentials or a query in it). PushOptions' `gzip` and
+  // `format` do not apply: remote write is always snappy-compressed protobuf.
   explicit RemoteWriter(std::string url, PushOptions options = {},
                         Registry& registry = DefaultRegistry());
 
@@ -59,7 +59,7 @@ class RemoteWriter {
   // Connects ahead of a later Write, as Pushgateway::Prepare does. Never throws.
   void Prepare() const noexcept;
 
-  // The endpoint, credentials redacted.
+  // The endpoint.
   std::string url() const;
   // The uncompressed WriteRequest a Write with these arguments would send (timestamp 0 is
   // replaced by the time of this call).

@@ -56,7 +56,7 @@ void PrepareGateway(const config::Settings& settings, const DeliveryIo& io);
 // status the client retries (408, 429, 5xx). Other 4xx are refusals no retry changes.
 bool IsGatewayUnavailable(const metrics::PushError& error);
 
-// The client's message, plus the gateway's answer when the message does not quote it.
+// The client's message, which quotes the gateway's answer as one bounded, clean line.
 std::string DescribePushError(const metrics::PushError& error);
 
 // "<job>.prom", or "<job>@<name>=<value>...prom" with the grouping labels (sorted); bytes
