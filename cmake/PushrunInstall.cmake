@@ -71,9 +71,19 @@ foreach(_lib IN LISTS _pushrun_metrics_links)
 endforeach()
 list(JOIN PUSHRUN_PC_REQUIRES_PRIVATE ", " PUSHRUN_PC_REQUIRES_PRIVATE)
 list(JOIN PUSHRUN_PC_LIBS_PRIVATE " " PUSHRUN_PC_LIBS_PRIVATE)
-if(NOT _pushrun_metrics_type STREQUAL "STATIC_LIBRARY")
+if(_pushrun_metrics_type STREQUAL "STATIC_LIBRARY")
+  # Only the static archive is installed, so every consumer links it statically: its
+  # dependencies go to Libs, and a plain `pkg-config --libs pushrun-metrics` links (users do
+  # not know to add --static, and build systems such as Meson do not by default).
+  set(PUSHRUN_PC_LIBS_DEPS " ${PUSHRUN_PC_LIBS_PRIVATE}")
+  set(PUSHRUN_PC_LIBS_PRIVATE "")
+else()
   # A shared library resolves its own dependencies; consumers need none of them.
+  set(PUSHRUN_PC_LIBS_DEPS "")
   set(PUSHRUN_FIND_DEPENDENCIES "")
+endif()
+if(PUSHRUN_PC_LIBS_DEPS STREQUAL " ")
+  set(PUSHRUN_PC_LIBS_DEPS "")
 endif()
 
 # --- CMake package ------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ std::string DescribeSettings(const Settings& s) {
   line("prefix", Quote(s.prefix));
   line("spool_dir", Quote(s.spool_dir));
   line("lock_file", Quote(s.lock_file));
+  line("keep_env", Bool(s.keep_env));
   std::string command = "[";
   for (std::size_t i = 0; i < s.command.size(); ++i) {
     command += (i ? ", " : "") + Quote(s.command[i]);

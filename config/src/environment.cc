@@ -108,11 +108,13 @@ void SetBearerTokenFile(std::string_view value, const Context& context, Layer& l
 void SetPasswordEnv(std::string_view value, const Context& context, Layer& layer) {
   layer.password =
       ReadSecretEnv(std::string(value), *context.getenv, {}, std::string(context.variable));
+  layer.credential_env.emplace_back(value);
 }
 
 void SetBearerTokenEnv(std::string_view value, const Context& context, Layer& layer) {
   layer.bearer_token =
       ReadSecretEnv(std::string(value), *context.getenv, {}, std::string(context.variable));
+  layer.credential_env.emplace_back(value);
 }
 
 void Ignore(std::string_view, const Context&, Layer&) {}
@@ -162,6 +164,9 @@ const std::array kEntries = {
           SetString<&Layer::spool_dir>},
     Entry{{"PUSHRUN_LOCK_FILE", "lock_file", "--lock", "skip the run while another holds it"},
           SetString<&Layer::lock_file>},
+    Entry{{"PUSHRUN_KEEP_ENV", "keep_env", "--keep-env",
+           "pass PUSHRUN_* and credential variables to the command too"},
+          SetBool<&Layer::keep_env>},
     Entry{{"PUSHRUN_PUSH_TIMEOUT", "gateway.timeout", "--push-timeout",
            "time limit of one push request"},
           SetDuration<&Layer::push_timeout>},

@@ -1,5 +1,7 @@
 #include "pushrun/config/fleet.h"
 
+#include <algorithm>
+
 namespace pushrun::config {
 
 std::vector<std::string> JobNames(const FleetConfig& fleet) {
@@ -37,12 +39,30 @@ std::vector<LayerOrigin> OriginsFor(const FleetConfig* fleet, const JobConfig* j
   return origins;
 }
 
+// A credential variable named anywhere in the file is kept from every job's command, not only
+// from the job whose table names it: no job has business with another's token either.
+Settings WithFleetCredentials(Settings settings, const FleetConfig* fleet) {
+  if (!fleet) return settings;
+  auto add = [&settings](const Layer& layer) {
+    for (const std::string& name : layer.credential_env) {
+      if (std::find(settings.credential_env.begin(), settings.credential_env.end(), name) ==
+          settings.credential_env.end()) {
+        settings.credential_env.push_back(name);
+      }
+    }
+  };
+  add(fleet->gateway_and_defaults);
+  for (const auto& [name, job] : fleet->jobs) add(job.layer);
+  return settings;
+}
+
 }  // namespace
 
 Settings ResolveJob(const Layer& flags, const Layer& environment, const FleetConfig& fleet,
                     const JobConfig& job) {
   try {
-    return Resolve(LayersFor(flags, environment, &fleet, &job), OriginsFor(&fleet, &job));
+    return WithFleetCredentials(
+        Resolve(LayersFor(flags, environment, &fleet, &job), OriginsFor(&fleet, &job)), &fleet);
   } catch (const ConfigError& error) {
     if (!error.file().empty()) throw;
     throw ConfigError(job.location, "jobs." + job.name + "." + error.key_path(), error.message(),
@@ -69,7 +89,8 @@ Settings ResolveAdHoc(const Layer& flags, const Layer& environment, const FleetC
     const auto it = fleet->jobs.find(*job_name);
     if (it != fleet->jobs.end()) return ResolveJob(flags, environment, *fleet, it->second);
   }
-  return Resolve(LayersFor(flags, environment, fleet, nullptr), OriginsFor(fleet, nullptr));
+  return WithFleetCredentials(
+      Resolve(LayersFor(flags, environment, fleet, nullptr), OriginsFor(fleet, nullptr)), fleet);
 }
 
 }  // namespace pushrun::config

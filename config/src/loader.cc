@@ -234,6 +234,7 @@ class Reader {
                 const std::string& variable =
                     String(node, key_path, "an environment variable name");
                 layer.*field = ReadSecretEnv(variable, getenv_, Where(node.source()), key_path);
+                layer.credential_env.push_back(variable);
               }
             }};
   }
@@ -371,6 +372,7 @@ class Reader {
          }},
         PathKey("spool_dir", &Layer::spool_dir),
         PathKey("lock_file", &Layer::lock_file),
+        BoolKey("keep_env", &Layer::keep_env),
     };
     job_keys_ = defaults_keys_;
     job_keys_.push_back({"command", [this](const toml::node& n, const std::string& p, Layer& l) {

@@ -11,12 +11,17 @@ namespace pushrun::config {
 
 FileRead ReadRegularFile(const std::string& path, std::size_t max_bytes, bool follow_symlinks,
                          std::string* out) {
+  return ReadRegularFileAt(AT_FDCWD, path, max_bytes, follow_symlinks, out);
+}
+
+FileRead ReadRegularFileAt(int dir_fd, const std::string& name, std::size_t max_bytes,
+                           bool follow_symlinks, std::string* out) {
   out->clear();
   FileRead result;
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
   const int flags =
       O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow_symlinks ? 0 : O_NOFOLLOW);
-  const int fd = ::open(path.c_str(), flags);
+  const int fd = ::openat(dir_fd, name.c_str(), flags);
   if (fd < 0) return FileRead{FileProblem::kOpen, errno, {}};
   if (::fstat(fd, &result.info) != 0) {
     result.problem = FileProblem::kStat;

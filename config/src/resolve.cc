@@ -39,6 +39,13 @@ void Apply(const Layer& layer, Settings& settings, Layer& merged) {
   Take(layer.sidecar_max_bytes, settings.sidecar_max_bytes);
   Take(layer.max_series, settings.max_series);
   Take(layer.command, settings.command);
+  Take(layer.keep_env, settings.keep_env);
+  for (const std::string& name : layer.credential_env) {
+    if (std::find(settings.credential_env.begin(), settings.credential_env.end(), name) ==
+        settings.credential_env.end()) {
+      settings.credential_env.push_back(name);
+    }
+  }
   Take(layer.push_deadline, settings.push_deadline);
   // Push client settings are collected first and turned into PushOptions once.
   for (const auto& [name, value] : layer.headers) merged.headers[name] = value;
@@ -315,6 +322,7 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
   // Built-in default of the job name: the command's base name ("backup" for /usr/bin/backup).
   if (settings.job.empty() && !settings.command.empty()) {
     settings.job = BaseName(settings.command.front());
+    settings.job_from_command = true;
   }
 
   metrics::PushOptions& options = settings.push;

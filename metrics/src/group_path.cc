@@ -1,5 +1,5 @@
 // The Pushgateway's group path: /metrics/job/<job>{/<name>/<value>}, encoded so that the
-// gateway reads back exactly the strings the caller gave (see shared/PROTOCOL.md).
+// gateway reads back exactly the strings the caller gave (see docs/PROTOCOL.md).
 
 #include <string>
 #include <string_view>
@@ -79,6 +79,12 @@ std::string GroupPath(const PushParams& params) {
   if (params.job_name.empty()) {
     throw PushError(ErrorCategory::kValidation, "the job name is empty");
   }
+  // The gateway answers 400 to a push whose group is not UTF-8, yet keeps the group, and then
+  // its /metrics page fails every scrape until the group is deleted: never send one.
+  if (!IsValidUtf8(params.job_name)) {
+    throw PushError(ErrorCategory::kValidation,
+                    "the job name is not valid UTF-8: the Pushgateway cannot store it");
+  }
   std::string path = "/metrics";
   AppendPair(path, "job", params.job_name);
   for (const auto& [name, value] : params.groupings) {
@@ -91,6 +97,11 @@ std::string GroupPath(const PushParams& params) {
                       "grouping label name \"" + name +
                           "\" is invalid: it must match [a-zA-Z_][a-zA-Z0-9_]* and not start "
                           "with \"__\"");
+    }
+    if (!IsValidUtf8(value)) {
+      throw PushError(ErrorCategory::kValidation,
+                      "the value of grouping label \"" + name +
+                          "\" is not valid UTF-8: the Pushgateway cannot store it");
     }
     AppendPair(path, name, value);
   }

@@ -148,11 +148,11 @@ std::vector<MetricFamily> Registry::Collect() const {
 std::string Registry::Serialize() const {
   const std::vector<MetricFamily> families = Collect();
   std::string out;
-  AppendExposition(out, families, format_);
+  AppendExposition(out, families, format());
   return out;
 }
 
-std::string_view Registry::ContentType() const { return ContentTypeOf(format_); }
+std::string_view Registry::ContentType() const { return ContentTypeOf(format()); }
 
 Registry& DefaultRegistry() {
   // Never destroyed: metrics in other static objects or threads may still use it at exit.

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <optional>
 #include <ostream>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -21,6 +22,7 @@
 #include "pushrun/runner/deliver.h"
 #include "pushrun/runner/large_sidecar.h"
 #include "pushrun/runner/overlap.h"
+#include "pushrun/runner/process_signals.h"
 #include "pushrun/runner/report.h"
 #include "pushrun/runner/sidecar.h"
 #include "pushrun/runner/spooled_delivery.h"
@@ -30,6 +32,26 @@ namespace {
 
 DeliveryIo DeliveryIoOf(const RunIo& io) {
   return DeliveryIo{.dry_run = io.dry_run, .dry_run_out = io.out, .fallback_out = io.err};
+}
+
+// `text` for a message: bytes that are not UTF-8, and control characters, as \xNN.
+std::string PrintableText(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    const std::size_t length = metrics::Utf8SequenceLength(text);
+    const auto c = static_cast<unsigned char>(text.front());
+    if (length == 0 || c < 0x20 || c == 0x7f) {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      out += "\\x";
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+      text.remove_prefix(1);
+    } else {
+      out.append(text.substr(0, length));
+      text.remove_prefix(length);
+    }
+  }
+  return out;
 }
 
 SidecarRules RulesOf(const config::Settings& settings) {
@@ -43,11 +65,25 @@ SidecarRules RulesOf(const config::Settings& settings) {
 }
 
 std::string CheckGroup(const config::Settings& settings) {
+  if (settings.job_from_command && (settings.job.empty() || !metrics::IsValidUtf8(settings.job))) {
+    // "-- /" or "-- dir/", or a base name in another encoding: the default has nothing usable.
+    return "the command's base name \"" + PrintableText(settings.job) +
+           "\" is not usable as a job name (" +
+           (settings.job.empty() ? "it is empty" : "it is not UTF-8") + "): pass --job NAME";
+  }
   if (settings.job.empty()) return "no job name: give --job (or a command to name it after)";
+  if (!metrics::IsValidUtf8(settings.job)) {
+    return "job name \"" + PrintableText(settings.job) +
+           "\" is not UTF-8 (the Pushgateway cannot store it): pass a UTF-8 --job";
+  }
   for (const auto& [name, value] : settings.grouping) {
     if (!config::IsValidGroupingName(name)) {
       return "grouping label name \"" + name +
              "\" is not allowed (allowed: " + std::string(config::kLabelNameSyntax) + ")";
+    }
+    if (!metrics::IsValidUtf8(value)) {
+      return "grouping label " + name + "'s value \"" + PrintableText(value) +
+             "\" is not UTF-8 (the Pushgateway cannot store it): pass a UTF-8 value";
     }
   }
   if (!settings.gateway_url.empty()) {
@@ -143,7 +179,15 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   // HTTP client are built after it has been exec'd.
   ChildSpec spec;
   spec.argv = settings.command;
+  // The command's environment is pushrun's without pushrun's own settings and credentials: a
+  // nested pushrun must not take the outer one's lock file, and the job has no business with
+  // the gateway's token.
+  if (!settings.keep_env) {
+    spec.unset_env = settings.credential_env;
+    spec.unset_env.push_back("PUSHRUN_*");
+  }
   if (sidecar) spec.extra_env.push_back(sidecar->EnvironmentEntry());
+  spec.ignored_signals = InheritedIgnoredSignals();
   spec.timeout = settings.timeout;
   spec.kill_after = settings.kill_after;
   spec.timeout_signal = settings.timeout_signal;
@@ -196,12 +240,11 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
     rules.validate_only = !settings.gateway_url.empty();
     if (CanSendLargeSidecar(push_settings, status == 0, delivery)) {
       LargeSidecar large = SendLargeSidecar(
-          push_settings, sidecar->path(), rules, [&] { return build_report(true); }, push_deadline,
-          log);
+          push_settings, *sidecar, rules, [&] { return build_report(true); }, push_deadline, log);
       if (large.delivered) return status;
       extra = std::move(large.sidecar);
     } else {
-      extra = ReadSidecarFile(sidecar->path(), rules);
+      extra = sidecar->Read(rules);
     }
     if (!extra.ok()) log.Error("sidecar refused: " + *extra.error);
   }

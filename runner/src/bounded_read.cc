@@ -6,9 +6,9 @@
 
 namespace pushrun::runner {
 
-std::string ReadFileBounded(const std::string& path, std::size_t max_bytes, std::string* out) {
-  const config::FileRead read =
-      config::ReadRegularFile(path, max_bytes, /*follow_symlinks=*/false, out);
+namespace {
+
+std::string Describe(const config::FileRead& read, const std::string& path, std::size_t max_bytes) {
   switch (read.problem) {
     case config::FileProblem::kNone:
       return {};
@@ -28,6 +28,23 @@ std::string ReadFileBounded(const std::string& path, std::size_t max_bytes, std:
                                ? std::to_string(read.info.st_size) + " bytes, "
                                : std::string();
   return path + ": " + size + "larger than the limit of " + std::to_string(max_bytes) + " bytes";
+}
+
+}  // namespace
+
+std::string ReadFileBounded(const std::string& path, std::size_t max_bytes, std::string* out,
+                            struct stat* info) {
+  const config::FileRead read =
+      config::ReadRegularFile(path, max_bytes, /*follow_symlinks=*/false, out);
+  if (info != nullptr) *info = read.info;
+  return Describe(read, path, max_bytes);
+}
+
+std::string ReadFileBoundedAt(int dir_fd, const std::string& name, const std::string& shown,
+                              std::size_t max_bytes, std::string* out) {
+  const config::FileRead read =
+      config::ReadRegularFileAt(dir_fd, name, max_bytes, /*follow_symlinks=*/false, out);
+  return Describe(read, shown, max_bytes);
 }
 
 }  // namespace pushrun::runner

@@ -82,7 +82,7 @@ ChildOutcome RunChild(const ChildSpec& spec) {
   Validate(spec);
   ChildOutcome outcome;
   // Before the child exists, so that no signal and no orphan can slip past us.
-  detail::SignalScope signals;
+  detail::SignalScope signals(spec.ignored_signals);
   detail::Reaper reaper;
   const int terminal = detail::TerminalForHandoff();
 

@@ -27,6 +27,8 @@ constexpr OptionSpec kOptions[] = {
      "SIGKILL the group this long after the timeout signal (default: 10s)"},
     {Option::kTimeoutSignal, "timeout-signal", "", '\0', "SIGNAL", G::kRun, K::kValue,
      "Signal sent on timeout (default: TERM)"},
+    {Option::kKeepEnv, "keep-env", "", '\0', "", G::kRun, K::kFlag,
+     "Pass the command every variable pushrun got, PUSHRUN_* and credential ones included"},
 
     {Option::kGateway, "gateway", "", '\0', "URL", G::kReport, K::kValue,
      "Pushgateway base URL, http(s)://host:port[/prefix]"},
@@ -128,9 +130,11 @@ constexpr std::string_view kUsage =
 
 constexpr std::string_view kFooter =
     R"(Everything after -- is the command and its arguments, even words that look like
-pushrun's own flags. pushrun passes stdin, stdout, stderr and the environment through,
-plus PUSHRUN_METRICS_FILE: a private file the command may write extra metrics to (text
-format 0.0.4); they are checked strictly and pushed with the report.
+pushrun's own flags. pushrun passes stdin, stdout, stderr, every other inherited file
+descriptor and the environment through, less PUSHRUN_* variables and the variables it read
+credentials from (unless --keep-env), plus PUSHRUN_METRICS_FILE: a private file the command
+may write extra metrics to (text format 0.0.4); they are checked strictly and pushed with
+the report. Signals pushrun inherited ignored (nohup's HUP) stay ignored for the command.
 
 Reports go to --gateway (POST by default; PUT with --method put; DELETE with
 --delete-on-success after a success), else to --textfile-dir/<job>.prom, else to stderr.

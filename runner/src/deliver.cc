@@ -5,11 +5,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -216,17 +219,59 @@ bool DeliverToTextfile(const config::Settings& settings, std::vector<MetricFamil
 
 }  // namespace
 
+namespace {
+
+// A component of a textfile name: bytes of [A-Za-z0-9._-] as they are, any other byte as %XX
+// ('%' too), so the encoding is injective and never yields '@', '=' or '~', which separate the
+// components and mark a hashed name.
+void AppendNameComponent(std::string& name, std::string_view text) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  for (unsigned char c : text) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
+    if (keep) {
+      name += static_cast<char>(c);
+    } else {
+      name += '%';
+      name += kDigits[c >> 4];
+      name += kDigits[c & 15];
+    }
+  }
+}
+
+// The longest name kept whole: NAME_MAX (255) less what the atomic write adds for its
+// temporary file ("." + name + ".XXXXXX").
+constexpr std::size_t kMaxTextfileName = 255 - 8;
+
+}  // namespace
+
 std::string TextfileName(const std::string& job,
                          const std::map<std::string, std::string>& grouping) {
-  std::string name = job;
-  for (const auto& [label, value] : grouping) name += "@" + label + "=" + value;
-  for (char& c : name) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '.' || c == '_' || c == '-' || c == '=' || c == '@';
-    if (!keep) c = '_';
+  std::string name;
+  // A leading '.' would hide the file from node_exporter (and make it look like our own
+  // temporary files): encoded like any other byte outside the plain set.
+  if (job.starts_with('.')) {
+    name += "%2E";
+    AppendNameComponent(name, std::string_view(job).substr(1));
+  } else {
+    AppendNameComponent(name, job);
   }
-  if (name.empty() || name.front() == '.') name.insert(name.begin(), '_');
-  return name + ".prom";
+  // Label names are [a-zA-Z_][a-zA-Z0-9_]*: never '@' or '='.
+  for (const auto& [label, value] : grouping) {
+    name += '@';
+    name += label;
+    name += '=';
+    AppendNameComponent(name, value);
+  }
+  name += ".prom";
+  if (name.size() <= kMaxTextfileName) return name;
+  // Too long for a file name: a prefix for people, then '~' (never in an encoded name) and a
+  // 64-bit FNV-1a hash of the whole name.
+  std::uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : name) hash = (hash ^ c) * 1099511628211ull;
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, "~%016llx.prom", static_cast<unsigned long long>(hash));
+  return name.substr(0, 200) + suffix;
 }
 
 std::string RenderTextfile(const std::vector<MetricFamily>& families, const std::string& job,

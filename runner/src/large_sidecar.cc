@@ -15,20 +15,21 @@ bool CanSendLargeSidecar(const config::Settings& settings, bool success, const D
          settings.spool_dir.empty() && !(success && settings.delete_on_success);
 }
 
-LargeSidecar SendLargeSidecar(const config::Settings& settings, const std::string& path,
+LargeSidecar SendLargeSidecar(const config::Settings& settings, const SidecarFile& sidecar,
                               const SidecarRules& rules,
                               const std::function<std::vector<metrics::MetricFamily>()>& report,
                               const PushDeadline& deadline, Logger& log) {
   LargeSidecar large;
   std::string text;
-  if (std::string error = ReadSidecarBytes(path, rules, &text); !error.empty()) {
+  if (std::string error = sidecar.ReadBytes(rules, &text); !error.empty()) {
     large.sidecar.error = std::move(error);
     return large;
   }
   bool as_is = false;
   std::string protobuf;
   const bool is_large = text.size() >= kLargeSidecarBytes;
-  large.sidecar = CheckSidecarBytes(text, path, rules, &as_is, is_large ? &protobuf : nullptr);
+  large.sidecar =
+      CheckSidecarBytes(text, sidecar.path(), rules, &as_is, is_large ? &protobuf : nullptr);
   if (is_large && large.sidecar.ok() && !protobuf.empty()) {
     const config::Settings once = deadline.Apply(settings);
     metrics::PushOptions options = once.push;

@@ -4,12 +4,27 @@
 #include <cstdio>
 #include <ctime>
 
+#include "pushrun/metrics/names.h"
+
 namespace pushrun::runner {
 namespace {
 
+// Bytes that are not UTF-8 (a file name or a gateway reply can hold any byte) become U+FFFD,
+// one per byte: JSON text must be UTF-8, and log pipelines drop or reject lines that are not.
 void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
-  for (unsigned char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const std::size_t length = metrics::Utf8SequenceLength(text.substr(i));
+      if (length == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(text.substr(i, length));
+        i += length - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

@@ -28,6 +28,7 @@
 #include "pushrun/runner/command_line.h"
 #include "pushrun/runner/fd_stream.h"
 #include "pushrun/runner/log.h"
+#include "pushrun/runner/process_signals.h"
 #include "pushrun/runner/spooled_delivery.h"
 
 #ifndef PUSHRUN_VERSION
@@ -157,6 +158,7 @@ Layer ToLayer(const CommandLine& line, std::vector<std::string>* warnings) {
   if (given(Option::kProxy)) layer.proxy = value(Option::kProxy);
   if (given(Option::kSpoolDir)) layer.spool_dir = value(Option::kSpoolDir);
   if (given(Option::kLock)) layer.lock_file = value(Option::kLock);
+  if (given(Option::kKeepEnv)) layer.keep_env = true;
   return layer;
 }
 
@@ -275,6 +277,9 @@ int Main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, before anything changes a disposition: what the command must inherit (nohup's HUP).
+  pushrun::runner::RecordInheritedSignals();
+  pushrun::runner::IgnoreBrokenPipes();
   try {
     return Main(argc, argv);
   } catch (const std::exception& error) {

@@ -2,6 +2,8 @@
 
 #include <sys/time.h>
 
+#include <algorithm>
+#include <unordered_set>
 #include <utility>
 
 namespace pushrun::runner {
@@ -15,15 +17,18 @@ class ReportBuilder {
  public:
   explicit ReportBuilder(std::string_view prefix) : prefix_(prefix) {}
 
-  void Gauge(std::string_view suffix, std::string_view help, double value) {
+  void Gauge(std::string_view suffix, std::string_view help, double value,
+             metrics::Labels labels = {}) {
     MetricFamily family;
     family.name = prefix_;
     family.name += '_';
     family.name += suffix;
     family.help = help;
     family.type = MetricType::kGauge;
-    family.samples.push_back(
-        Sample{.name = family.name, .labels = {}, .value = value, .timestamp_ms = std::nullopt});
+    family.samples.push_back(Sample{.name = family.name,
+                                    .labels = std::move(labels),
+                                    .value = value,
+                                    .timestamp_ms = std::nullopt});
     families_.push_back(std::move(family));
   }
 
@@ -33,6 +38,19 @@ class ReportBuilder {
   std::string prefix_;
   std::vector<MetricFamily> families_;
 };
+
+// The suffixes of the heartbeat-only families, in report order.
+constexpr std::string_view kHeartbeatTimestamp = "heartbeat_timestamp_seconds";
+constexpr std::string_view kHeartbeatInterval = "heartbeat_interval_seconds";
+constexpr std::string_view kElapsed = "elapsed_seconds";
+constexpr std::string_view kLiveCpu = "live_cpu_seconds";
+constexpr std::string_view kLiveMemory = "live_memory_bytes";
+constexpr std::string_view kLiveProcesses = "live_processes";
+constexpr std::string_view kHeartbeatOnly[] = {
+    kHeartbeatTimestamp, kHeartbeatInterval, kElapsed, kLiveCpu, kLiveMemory, kLiveProcesses};
+
+constexpr std::string_view kRunningHelp =
+    "1 while the command runs (--push-start, --heartbeat), 0 once it has ended.";
 
 double Seconds(const timeval& tv) {
   return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
@@ -76,7 +94,7 @@ std::vector<MetricFamily> BuildFinalReport(const ChildOutcome& outcome, const Re
           "Number of the terminating signal pushrun itself received and forwarded to the "
           "command, 0 if none.",
           outcome.received_signal);
-  b.Gauge("running", "1 while the command runs (--push-start), 0 once it has ended.", 0);
+  b.Gauge("running", kRunningHelp, 0);
   if (success) {
     b.Gauge("last_success_timestamp_seconds",
             "When the command last succeeded, in seconds since the Unix epoch.", end);
@@ -114,8 +132,61 @@ std::vector<MetricFamily> BuildStartReport(std::chrono::system_clock::time_point
   ReportBuilder b(prefix);
   b.Gauge("start_timestamp_seconds", "When the command started, in seconds since the Unix epoch.",
           ToUnixSeconds(start));
-  b.Gauge("running", "1 while the command runs (--push-start), 0 once it has ended.", 1);
+  b.Gauge("running", kRunningHelp, 1);
   return b.Take();
+}
+
+std::vector<MetricFamily> BuildRunningReport(const RunningReportInput& input) {
+  ReportBuilder b(input.prefix);
+  b.Gauge("start_timestamp_seconds", "When the command started, in seconds since the Unix epoch.",
+          ToUnixSeconds(input.start));
+  b.Gauge("running", kRunningHelp, 1);
+  b.Gauge(kHeartbeatTimestamp,
+          "When this heartbeat of a running command was sent, in seconds since the Unix epoch.",
+          ToUnixSeconds(input.now));
+  b.Gauge(kHeartbeatInterval, "Seconds between two heartbeats (--heartbeat).",
+          static_cast<double>(input.interval.count()) / 1e3);
+  b.Gauge(kElapsed, "Seconds the command has been running at this heartbeat (monotonic clock).",
+          input.elapsed_seconds);
+  b.Gauge(kLiveCpu,
+          "User and system CPU seconds used so far by every process below pushrun, including "
+          "descendants that ended and were waited for.",
+          input.tree.cpu_seconds);
+  b.Gauge(kLiveMemory,
+          "Memory of every process below pushrun now, in bytes: proportional set size "
+          "(measure=\"pss\") when every process's smaps_rollup is readable, else resident set "
+          "size (measure=\"rss\").",
+          input.tree.memory_bytes,
+          {{.name = "measure", .value = MemoryMeasureName(input.tree.memory_measure)}});
+  b.Gauge(kLiveProcesses, "Number of live processes below pushrun now.", input.tree.processes);
+  std::vector<MetricFamily> report = b.Take();
+  if (input.sidecar != nullptr) {
+    report.insert(report.end(), input.sidecar->begin(), input.sidecar->end());
+  }
+  return report;
+}
+
+std::vector<std::string> HeartbeatOnlyFamilyNames(std::string_view prefix) {
+  std::vector<std::string> names;
+  for (std::string_view suffix : kHeartbeatOnly) {
+    names.push_back(std::string(prefix) + "_" + std::string(suffix));
+  }
+  return names;
+}
+
+void AppendDeletions(std::vector<MetricFamily>& report, const std::vector<std::string>& names) {
+  std::unordered_set<std::string_view> present;
+  for (const MetricFamily& family : report) present.insert(family.name);
+  std::vector<MetricFamily> deletions;
+  for (const std::string& name : names) {
+    if (!present.insert(name).second) continue;
+    // Untyped: the gateway checks a family's type against the same name elsewhere only
+    // through its samples, and this one has none.
+    deletions.push_back(
+        MetricFamily{.name = name, .help = {}, .type = MetricType::kUntyped, .samples = {}});
+  }
+  // Appended after the lookups: growing `report` would move the names `present` points at.
+  for (MetricFamily& family : deletions) report.push_back(std::move(family));
 }
 
 }  // namespace pushrun::runner

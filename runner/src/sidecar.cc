@@ -1,20 +1,26 @@
 #include "pushrun/runner/sidecar.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <functional>
+#include <limits>
+#include <map>
+#include <string_view>
 #include <system_error>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/parser.h"
 #include "pushrun/metrics/protobuf.h"
 #include "pushrun/runner/bounded_read.h"
@@ -136,6 +142,8 @@ class Locator {
 
 // Checks one parsed family against the rules; `series` counts across families. The text is
 // only searched (to locate the refusal) once something is wrong.
+std::optional<std::pair<const Sample*, std::string>> CheckValues(const MetricFamily& family);
+
 std::optional<std::string> CheckFamily(const MetricFamily& family, std::string_view text,
                                        std::string_view source, const SidecarRules& rules,
                                        std::size_t* series) {
@@ -181,10 +189,149 @@ std::optional<std::string> CheckFamily(const MetricFamily& family, std::string_v
               "\" is reserved (the job and grouping labels come from pushrun's command line)");
     }
   }
+  if (auto wrong = CheckValues(family)) {
+    return at_sample(*wrong->first, &Locator::NameColumn, wrong->second);
+  }
+  return std::nullopt;
+}
+
+// The value of an "le" label: a float, "+Inf" included; nothing when it is not one.
+std::optional<double> BucketBound(std::string_view text) {
+  if (text.starts_with('+')) text.remove_prefix(1);
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || std::isnan(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The rules the exposition format sets for counter and histogram values, which the parser
+// (like Prometheus's) does not check and the Pushgateway stores as it gets them (a bucket of
+// -1 comes back as 1.8446744073709552e+19): counters are never negative; per series, histogram
+// buckets are non-negative and cumulative (no smaller for a larger "le"), a "+Inf" bucket is
+// present and equals "_count". Returns the offending sample and why.
+std::optional<std::pair<const Sample*, std::string>> CheckValues(const MetricFamily& family) {
+  if (family.type == metrics::MetricType::kCounter) {
+    for (const Sample& sample : family.samples) {
+      if (sample.value < 0) {
+        return std::pair{&sample, "counter \"" + sample.name + "\" is negative (" +
+                                      metrics::FormatNumber(sample.value) +
+                                      "): counters only go up from 0"};
+      }
+    }
+    return std::nullopt;
+  }
+  if (family.type != metrics::MetricType::kHistogram) return std::nullopt;
+  struct Series {
+    std::vector<std::pair<double, const Sample*>> buckets;
+    const Sample* count = nullptr;
+    const Sample* first = nullptr;
+  };
+  // By the labels other than "le", in name order.
+  std::map<std::vector<std::pair<std::string, std::string>>, Series> series;
+  const std::string bucket_name = family.name + "_bucket";
+  for (const Sample& sample : family.samples) {
+    std::vector<std::pair<std::string, std::string>> labels;
+    std::optional<std::string_view> le;
+    for (const metrics::Label& label : sample.labels) {
+      if (label.name == "le" && sample.name == bucket_name) {
+        le = label.value;
+      } else {
+        labels.emplace_back(label.name, label.value);
+      }
+    }
+    std::sort(labels.begin(), labels.end());
+    Series& one = series[labels];
+    if (one.first == nullptr) one.first = &sample;
+    if (sample.name == family.name + "_count") one.count = &sample;
+    if (sample.name != bucket_name) continue;
+    const std::optional<double> bound = le ? BucketBound(*le) : std::nullopt;
+    if (!bound) {
+      return std::pair{
+          &sample, "histogram bucket of \"" + family.name + "\" without a numeric \"le\" label"};
+    }
+    if (!(sample.value >= 0)) {
+      return std::pair{&sample, "histogram bucket of \"" + family.name + "\" is negative (" +
+                                    metrics::FormatNumber(sample.value) +
+                                    "): buckets count observations"};
+    }
+    one.buckets.emplace_back(*bound, &sample);
+  }
+  for (auto& [labels, one] : series) {
+    std::stable_sort(one.buckets.begin(), one.buckets.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 1; i < one.buckets.size(); ++i) {
+      if (one.buckets[i].second->value < one.buckets[i - 1].second->value) {
+        return std::pair{one.buckets[i].second,
+                         "histogram \"" + family.name + "\" is not cumulative: the bucket le=\"" +
+                             metrics::FormatNumber(one.buckets[i].first) + "\" (" +
+                             metrics::FormatNumber(one.buckets[i].second->value) +
+                             ") is below the bucket le=\"" +
+                             metrics::FormatNumber(one.buckets[i - 1].first) + "\" (" +
+                             metrics::FormatNumber(one.buckets[i - 1].second->value) + ")"};
+      }
+    }
+    if (one.buckets.empty() ||
+        one.buckets.back().first != std::numeric_limits<double>::infinity()) {
+      return std::pair{one.first, "histogram \"" + family.name +
+                                      "\" has no le=\"+Inf\" bucket (every histogram series "
+                                      "needs one, equal to its _count)"};
+    }
+    if (one.count != nullptr && one.count->value != one.buckets.back().second->value) {
+      return std::pair{one.count, "histogram \"" + family.name + "\": _count (" +
+                                      metrics::FormatNumber(one.count->value) +
+                                      ") differs from the le=\"+Inf\" bucket (" +
+                                      metrics::FormatNumber(one.buckets.back().second->value) +
+                                      ")"};
+    }
+  }
   return std::nullopt;
 }
 
 std::string ErrnoText(int error) { return std::generic_category().message(error); }
+
+// The private sidecar's name inside its directory.
+constexpr std::string_view kPrivateSidecarName = "metrics.prom";
+
+// "" while `path` names the directory open as `fd` (or names nothing: the command removed it);
+// otherwise why nothing at `path` is read.
+std::string DirectoryReplaced(const std::string& path, int fd) {
+  struct stat held {};
+  struct stat now {};
+  if (::fstat(fd, &held) != 0) return path + ": cannot stat the private directory";
+  if (::lstat(path.c_str(), &now) != 0) return {};
+  if (now.st_dev == held.st_dev && now.st_ino == held.st_ino) return {};
+  return path + ": the private directory was replaced by " +
+         (S_ISLNK(now.st_mode) ? "a symbolic link" : "something else") +
+         " while the command ran; refused, nothing there is read or removed";
+}
+
+// Removes everything inside the directory open as `fd`, never following a symlink; bounded
+// depth, so a deep tree left by the command cannot exhaust file descriptors.
+void EmptyDirectory(int fd, int depth) {
+  const int listing = ::dup(fd);
+  if (listing < 0) return;
+  DIR* dir = ::fdopendir(listing);
+  if (dir == nullptr) {
+    ::close(listing);
+    return;
+  }
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  ::closedir(dir);
+  for (const std::string& name : names) {
+    if (::unlinkat(fd, name.c_str(), 0) == 0 || depth >= 16) continue;
+    const int child = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child < 0) continue;
+    EmptyDirectory(child, depth + 1);
+    ::close(child);
+    ::unlinkat(fd, name.c_str(), AT_REMOVEDIR);
+  }
+}
 
 // Whether the checked text says nothing beyond `families`: every family named by a HELP or
 // TYPE line has samples (the parser leaves the others out, and as is they would reach the
@@ -312,43 +459,90 @@ std::optional<SidecarFile> SidecarFile::CreatePrivate(std::string* error) {
       return std::nullopt;
     }
   }
-  std::string path = templ + "/metrics.prom";
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  // Held from here on: what pushrun reads and removes is in this directory, whatever its path
+  // names later.
+  const int directory_fd = ::open(templ.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (directory_fd < 0) {
+    if (error) *error = "cannot open " + templ + ": " + ErrnoText(errno);
+    ::rmdir(templ.c_str());
+    return std::nullopt;
+  }
+  std::string path = templ + "/" + std::string(kPrivateSidecarName);
+  const int fd = ::openat(directory_fd, std::string(kPrivateSidecarName).c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (error) *error = "cannot create " + path + ": " + ErrnoText(errno);
+    ::close(directory_fd);
     ::rmdir(templ.c_str());
     return std::nullopt;
   }
   ::close(fd);
-  return SidecarFile(std::move(path), std::move(templ));
+  return SidecarFile(std::move(path), std::move(templ), directory_fd);
 }
 
-SidecarFile SidecarFile::UseExisting(std::string path) { return SidecarFile(std::move(path), {}); }
+SidecarFile SidecarFile::UseExisting(std::string path) {
+  return SidecarFile(std::move(path), {}, -1);
+}
 
 SidecarFile::SidecarFile(SidecarFile&& other) noexcept
-    : path_(std::move(other.path_)), directory_(std::exchange(other.directory_, {})) {}
+    : path_(std::move(other.path_)),
+      directory_(std::exchange(other.directory_, {})),
+      directory_fd_(std::exchange(other.directory_fd_, -1)) {}
 
 SidecarFile& SidecarFile::operator=(SidecarFile&& other) noexcept {
   if (this != &other) {
     Remove();
     path_ = std::move(other.path_);
     directory_ = std::exchange(other.directory_, {});
+    directory_fd_ = std::exchange(other.directory_fd_, -1);
   }
   return *this;
 }
 
 SidecarFile::~SidecarFile() { Remove(); }
 
-void SidecarFile::Remove() {
-  if (directory_.empty()) return;
-  // Usually the directory holds just the file: two system calls. The command may have left
-  // other files there (a temp file it renamed, say); then remove_all, which removes symlinks
-  // themselves, never what they point to.
-  ::unlink(path_.c_str());
-  if (::rmdir(directory_.c_str()) != 0 && errno != ENOENT) {
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
+std::string SidecarFile::ReadBytes(const SidecarRules& rules, std::string* text) const {
+  text->clear();
+  if (directory_fd_ < 0) return ReadSidecarBytes(path_, rules, text);
+  if (std::string moved = DirectoryReplaced(directory_, directory_fd_); !moved.empty()) {
+    return moved;
   }
+  const std::string name(kPrivateSidecarName);
+  struct stat st {};
+  if (::fstatat(directory_fd_, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
+    return {};  // the command wrote nothing (or removed the file)
+  }
+  return ReadFileBoundedAt(directory_fd_, name, path_, rules.max_bytes, text);
+}
+
+SidecarResult SidecarFile::Read(const SidecarRules& rules) const {
+  std::string text;
+  if (std::string error = ReadBytes(rules, &text); !error.empty()) {
+    SidecarResult refused;
+    refused.error = std::move(error);
+    return refused;
+  }
+  bool as_is = false;
+  SidecarResult result = CheckSidecarBytes(text, path_, rules, &as_is);
+  if (as_is) result.text = std::move(text);
+  return result;
+}
+
+void SidecarFile::Remove() {
+  if (directory_fd_ < 0) return;
+  // Usually the directory holds just the file: two system calls. The command may have left
+  // other things there (a temp file it renamed, a directory); they are removed through the
+  // held directory, symlinks themselves, never what they point to.
+  ::unlinkat(directory_fd_, std::string(kPrivateSidecarName).c_str(), 0);
+  // The path is removed only while it still names the held directory: a swapped path (a
+  // symlink, another directory) is left alone.
+  const bool in_place = DirectoryReplaced(directory_, directory_fd_).empty();
+  if (!in_place || ::rmdir(directory_.c_str()) != 0) {
+    EmptyDirectory(directory_fd_, 0);
+    if (in_place) ::rmdir(directory_.c_str());
+  }
+  ::close(directory_fd_);
+  directory_fd_ = -1;
   directory_.clear();
 }
 

@@ -26,9 +26,12 @@ bool IsForwarded(int sig) {
   return false;
 }
 
-SignalScope::SignalScope() {
+SignalScope::SignalScope(const std::vector<int>& not_forwarded) {
   sigemptyset(&forwarded_set_);
   for (int sig : kForwarded) {
+    bool excluded = false;
+    for (int other : not_forwarded) excluded = excluded || other == sig;
+    if (excluded) continue;
     struct sigaction current {};
     // A blocked signal is queued even when ignored, so an ignored one must stay unblocked.
     if (sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <optional>
+#include <vector>
 
 namespace pushrun::runner::detail {
 
@@ -18,12 +19,13 @@ bool IsForwarded(int sig);
 // signal that arrives at any moment (even before the child exists) stays pending until taken.
 // SIGCHLD is set to SIG_DFL meanwhile (SIG_IGN or SA_NOCLDWAIT would make the kernel reap the
 // child before we can wait4 it). The destructor restores the mask and SIGCHLD's disposition.
-// A forwarded signal the process ignores (HUP under nohup, INT and QUIT in a background job of
-// a non-interactive shell) is left alone, unblocked, so the kernel keeps discarding it: whoever
-// started pushrun asked for the job not to be stopped that way.
+// A forwarded signal in `not_forwarded` (those pushrun inherited ignored: HUP under nohup, INT
+// and QUIT in a background job of a non-interactive shell), or that the process ignores, is
+// left alone, unblocked, so the kernel keeps discarding it: whoever started pushrun asked for
+// the job not to be stopped that way, and the job starts with it ignored too.
 class SignalScope {
  public:
-  SignalScope();
+  explicit SignalScope(const std::vector<int>& not_forwarded = {});
   ~SignalScope();
   SignalScope(const SignalScope&) = delete;
   SignalScope& operator=(const SignalScope&) = delete;

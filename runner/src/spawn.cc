@@ -1,17 +1,23 @@
 #include "spawn.h"
 
+// Boost.Process v1 (not v2, experimental in Boost 1.81: it closes inherited fds and calls exit()
+// in a vfork child). Its vfork launcher is compiled only with BOOST_POSIX_HAS_VFORK=1, which
+// runner/CMakeLists.txt defines for this library. Only the headers this launch needs: the
+// umbrella <boost/process.hpp> would also bring in Asio and the async machinery.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/process/child.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/posix.hpp>
+#include <boost/process/search_path.hpp>
 #include <cerrno>
-#include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -22,45 +28,50 @@ extern char** environ;
 namespace pushrun::runner::detail {
 namespace {
 
-// What went wrong in the child before or at exec, sent to the parent over a close-on-exec pipe:
-// end-of-file on the pipe means exec succeeded.
-enum class Stage : int { kProcessGroup = 1, kParentDeathSignal, kParentGone, kExec };
+namespace bp = boost::process;
 
+// What went wrong in the child before or at exec. With vfork the child writes this into our
+// memory and we read it once it has exec'd or exited; volatile, because the compiler cannot see
+// that a store in the child's branch reaches the parent's.
+enum class Stage : int { kNone = 0, kProcessGroup, kParentDeathSignal, kParentGone, kExec };
 struct ChildReport {
-  Stage stage;
-  int error;
-  int candidate;  // index into ExecPlan::candidates for kExec
+  volatile Stage stage = Stage::kNone;
+  volatile int error = 0;
+  volatile pid_t pid = -1;  // the child that failed, to be waited for
 };
 
 // Everything the child needs, allocated before vfork: after vfork the child shares our memory
 // and may only make system calls (no allocation, no locks).
 struct ExecPlan {
-  std::vector<std::string> candidates;  // paths to try, in PATH order
-  std::vector<char*> argv;              // null-terminated
-  std::vector<char*> shell_argv;        // {"/bin/sh", <script>, args..., null} for ENOEXEC
+  std::string path;               // what to execve: argv[0] itself, or found in PATH
+  std::vector<char*> argv;        // null-terminated; argv[0] as given, not the path
+  std::vector<char*> shell_argv;  // {"/bin/sh", <path>, args..., null} for ENOEXEC
   char** envp = nullptr;
   std::vector<std::string> env_strings;
   std::vector<char*> env_pointers;
+  sigset_t ignored{};  // signals the command starts with ignored
   int terminal_fd = -1;
   bool kill_on_parent_death = false;
   pid_t parent = 0;
-  int report_fd = -1;
+  ChildReport report;
 };
 
 constexpr char kDefaultPath[] = "/bin:/usr/bin";  // what execvp uses when PATH is unset
 constexpr char kShell[] = "/bin/sh";
 
-// execvp's search: a name with a slash is used as is, otherwise every PATH element in order
-// (an empty element is the current directory). Done in the parent so the child allocates nothing.
-std::vector<std::string> Candidates(const std::string& name) {
-  if (name.find('/') != std::string::npos) return {name};
+std::string Describe(int error) { return std::generic_category().message(error); }
+
+// The PATH directories for Boost's search (bp::search_path: the first regular file we may
+// execute). Split here rather than by boost::this_process::path(), which copies the whole
+// environment and builds a locale to compare names.
+std::vector<boost::filesystem::path> PathDirectories() {
   const char* path = std::getenv("PATH");
   std::string_view rest = path != nullptr ? path : kDefaultPath;
-  std::vector<std::string> out;
+  std::vector<boost::filesystem::path> out;
   for (;;) {
     const std::size_t colon = rest.find(':');
     const std::string_view dir = rest.substr(0, colon);
-    out.push_back(dir.empty() ? name : std::string(dir) + "/" + name);
+    out.emplace_back(dir.empty() ? std::string_view(".") : dir);  // empty: the current directory
     if (colon == std::string_view::npos) break;
     rest.remove_prefix(colon + 1);
   }
@@ -69,12 +80,23 @@ std::vector<std::string> Candidates(const std::string& name) {
 
 std::string_view EnvName(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
-void BuildEnvironment(const std::vector<std::string>& extra, ExecPlan& plan) {
-  if (extra.empty()) {
+bool IsUnset(std::string_view name, const std::vector<std::string>& unset) {
+  for (const std::string& pattern : unset) {
+    if (!pattern.empty() && pattern.back() == '*') {
+      if (name.starts_with(std::string_view(pattern).substr(0, pattern.size() - 1))) return true;
+    } else if (name == pattern) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void BuildEnvironment(const ChildSpec& spec, ExecPlan& plan) {
+  if (spec.extra_env.empty() && spec.unset_env.empty()) {
     plan.envp = environ;  // the common case costs nothing
     return;
   }
-  for (const std::string& entry : extra) {
+  for (const std::string& entry : spec.extra_env) {
     if (entry.find('=') == std::string::npos || entry.front() == '=') {
       throw std::invalid_argument("RunChild: extra_env entry is not NAME=value: " +
                                   std::string(EnvName(entry)));
@@ -82,30 +104,28 @@ void BuildEnvironment(const std::vector<std::string>& extra, ExecPlan& plan) {
   }
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const std::string_view name = EnvName(*e);
-    bool overridden = false;
-    for (const std::string& entry : extra) overridden = overridden || EnvName(entry) == name;
-    if (!overridden) plan.env_pointers.push_back(*e);
+    bool dropped = IsUnset(name, spec.unset_env);
+    for (const std::string& entry : spec.extra_env) dropped = dropped || EnvName(entry) == name;
+    if (!dropped) plan.env_pointers.push_back(*e);
   }
-  plan.env_strings = extra;
+  plan.env_strings = spec.extra_env;
   for (std::string& entry : plan.env_strings) plan.env_pointers.push_back(entry.data());
   plan.env_pointers.push_back(nullptr);
   plan.envp = plan.env_pointers.data();
 }
 
-void WriteReport(int fd, Stage stage, int error, int candidate) {
-  const ChildReport report{stage, error, candidate};
-  // A pipe write this small is atomic; every signal is blocked, so no EINTR.
-  [[maybe_unused]] ssize_t n = write(fd, &report, sizeof report);
+[[noreturn]] void FailInChild(ExecPlan& plan, Stage stage, int error) {
+  plan.report.error = error;
+  plan.report.pid = getpid();
+  plan.report.stage = stage;
+  _exit(127);
 }
 
-// Runs in the vforked child: system calls only, no allocation, never returns.
-[[noreturn]] void ExecInChild(ExecPlan& plan) {
+// Runs in the vforked child before exec: system calls only, no allocation.
+void SetUpChild(ExecPlan& plan) {
   // The child's own setpgid: with vfork we only run again after it exec'd, so there is no race
   // with a parent-side setpgid to close (shells call it in both because they fork).
-  if (setpgid(0, 0) != 0) {
-    WriteReport(plan.report_fd, Stage::kProcessGroup, errno, 0);
-    _exit(127);
-  }
+  if (setpgid(0, 0) != 0) FailInChild(plan, Stage::kProcessGroup, errno);
   if (plan.terminal_fd >= 0) {
     // Allowed from a background group because SIGTTOU is blocked. A failure only means the
     // job runs without the terminal's foreground, which the parent checks afterwards.
@@ -113,87 +133,34 @@ void WriteReport(int fd, Stage stage, int error, int candidate) {
   }
   if (plan.kill_on_parent_death) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
-      WriteReport(plan.report_fd, Stage::kParentDeathSignal, errno, 0);
-      _exit(127);
+      FailInChild(plan, Stage::kParentDeathSignal, errno);
     }
     // The parent may have died before prctl: then nobody will ever send the signal.
-    if (getppid() != plan.parent) {
-      WriteReport(plan.report_fd, Stage::kParentGone, ESRCH, 0);
-      _exit(127);
-    }
+    if (getppid() != plan.parent) FailInChild(plan, Stage::kParentGone, ESRCH);
   }
-  // Handled signals are reset by exec, ignored ones are not: reset everything to default
-  // while every signal is still blocked, then unblock them all.
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  sigemptyset(&default_action.sa_mask);
+  struct sigaction action {};
+  sigemptyset(&action.sa_mask);
   // A Ctrl-Z typed after the terminal became ours but before exec would stop us while our
-  // parent is still suspended in vfork (or blocked on the pipe), and nobody could continue
-  // the job. Ignoring the job-control stop signals discards any pending one: that keystroke is
-  // lost rather than hanging the terminal.
+  // parent is still suspended in vfork, and nobody could continue the job. Ignoring the
+  // job-control stop signals discards any pending one: that keystroke is lost rather than
+  // hanging the terminal.
   if (plan.terminal_fd >= 0) {
-    struct sigaction ignore = default_action;
-    ignore.sa_handler = SIG_IGN;
-    for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) sigaction(sig, &ignore, nullptr);
+    action.sa_handler = SIG_IGN;
+    for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) sigaction(sig, &action, nullptr);
   }
+  // What a shell gives a command: handlers are reset by exec anyway, and an ignored signal
+  // stays ignored only if pushrun inherited it so; whatever pushrun ignores for itself (e.g.
+  // SIGPIPE) goes back to the default. Done while every signal is still blocked. glibc refuses
+  // its own two real-time signals (32, 33); pushrun never changes them, so they reach the
+  // command as pushrun inherited them, which is the same rule.
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &default_action, nullptr);
-  }
-  // glibc's sigaction() refuses the two real-time signals it keeps for itself (32 and 33), so
-  // an ignore inherited from our own parent would survive into the command; the raw system
-  // call resets them as well. A default disposition needs neither flags nor a restorer.
-  struct {
-    void (*handler)(int);
-    unsigned long flags;
-    void (*restorer)();
-    std::uint64_t mask;
-  } kernel_default{SIG_DFL, 0, nullptr, 0};
-  for (int sig = 32; sig < SIGRTMIN; ++sig) {
-    syscall(SYS_rt_sigaction, sig, &kernel_default, nullptr, sizeof kernel_default.mask);
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    action.sa_handler = sigismember(&plan.ignored, sig) == 1 ? SIG_IGN : SIG_DFL;
+    sigaction(sig, &action, nullptr);
   }
   sigset_t empty;
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, nullptr);
-
-  // execvp's rules: keep looking after "not there" and "permission denied" (reported if
-  // nothing else is found), stop at any other error; a file the kernel cannot execute
-  // (no #! line) is run by /bin/sh.
-  int denied = -1;
-  int last_error = ENOENT;
-  int last = 0;
-  const int count = static_cast<int>(plan.candidates.size());
-  for (int i = 0; i < count; ++i) {
-    const char* path = plan.candidates[i].c_str();
-    execve(path, plan.argv.data(), plan.envp);
-    int error = errno;
-    if (error == ENOEXEC) {
-      plan.shell_argv[1] = const_cast<char*>(path);
-      execve(kShell, plan.shell_argv.data(), plan.envp);
-      error = ENOEXEC;
-    }
-    last_error = error;
-    last = i;
-    switch (error) {
-      case EACCES:
-        if (denied < 0) denied = i;
-        continue;
-      case ENOENT:
-      case ENOTDIR:
-      case ESTALE:
-      case ENODEV:
-      case ETIMEDOUT:
-        continue;
-      default:
-        WriteReport(plan.report_fd, Stage::kExec, error, i);
-        _exit(127);
-    }
-  }
-  if (denied >= 0) {
-    WriteReport(plan.report_fd, Stage::kExec, EACCES, denied);
-  } else {
-    WriteReport(plan.report_fd, Stage::kExec, last_error, last);
-  }
-  _exit(127);
 }
 
 SpawnFailure Classify(int error) {
@@ -217,13 +184,36 @@ SpawnFailure Classify(int error) {
   }
 }
 
-std::string Describe(int error) { return std::generic_category().message(error); }
+// The interpreter named by a "#!" line, or "" when the file has none (or cannot be read).
+std::string Interpreter(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return {};
+  char head[256];
+  ssize_t n;
+  do {
+    n = read(fd, head, sizeof head);
+  } while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n < 2 || head[0] != '#' || head[1] != '!') return {};
+  std::string_view line(head + 2, static_cast<std::size_t>(n - 2));
+  line = line.substr(0, line.find('\n'));
+  const std::size_t begin = line.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  line.remove_prefix(begin);
+  return std::string(line.substr(0, line.find_first_of(" \t\r")));
+}
 
 std::string ExecError(const std::string& path, int error) {
   struct stat st {};
   // execve says EACCES for a directory; say what the user needs to know.
   if (error == EACCES && stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     return path + ": " + Describe(EISDIR);
+  }
+  // ENOENT for a file that exists: its #! line names a program that does not.
+  if (error == ENOENT && stat(path.c_str(), &st) == 0) {
+    if (const std::string interpreter = Interpreter(path); !interpreter.empty()) {
+      return path + ": bad interpreter " + interpreter + ": " + Describe(error);
+    }
   }
   return path + ": " + Describe(error);
 }
@@ -236,7 +226,8 @@ SpawnResult Failure(SpawnFailure failure, std::string error) {
 }
 
 void WaitForFailedChild(pid_t pid) {
-  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  // Boost may have reaped it already (ECHILD); nothing else of ours can have that pid yet.
+  while (pid > 0 && waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
 }
 
@@ -248,67 +239,77 @@ SpawnResult Spawn(const ChildSpec& spec, const SpawnOptions& options) {
   if (name.empty()) return Failure(SpawnFailure::kNotFound, "'': " + Describe(ENOENT));
 
   ExecPlan plan;
-  plan.candidates = Candidates(name);
+  if (name.find('/') != std::string::npos) {
+    plan.path = name;
+  } else {
+    plan.path = bp::search_path(name, PathDirectories()).string();
+    if (plan.path.empty()) return Failure(SpawnFailure::kNotFound, name + ": command not found");
+  }
   for (const std::string& arg : spec.argv) plan.argv.push_back(const_cast<char*>(arg.c_str()));
   plan.argv.push_back(nullptr);
   plan.shell_argv.push_back(const_cast<char*>(kShell));
-  plan.shell_argv.push_back(nullptr);  // the script, filled in by the child
+  plan.shell_argv.push_back(plan.path.data());
   plan.shell_argv.insert(plan.shell_argv.end(), plan.argv.begin() + 1, plan.argv.end());
-  BuildEnvironment(spec.extra_env, plan);
+  BuildEnvironment(spec, plan);
+  sigemptyset(&plan.ignored);
+  for (int sig : spec.ignored_signals) {
+    if (sig > 0 && sig < NSIG) sigaddset(&plan.ignored, sig);
+  }
   plan.terminal_fd = options.terminal_fd;
   plan.kill_on_parent_death = options.kill_on_parent_death;
   plan.parent = getpid();
 
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Failure(SpawnFailure::kOther, "pipe: " + Describe(errno));
-  plan.report_fd = fds[1];
-
   // vfork: we are suspended until the child exec'd or exited, which costs no page-table copy
-  // and keeps the time from our start to the command's exec small.
-  const pid_t pid = vfork();
-  if (pid == 0) ExecInChild(plan);
-  const int vfork_error = errno;
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return Failure(SpawnFailure::kOther, "vfork: " + Describe(vfork_error));
-  }
+  // and keeps the time from our start to the command's exec small. With an error_code, Boost
+  // reports a failed exec instead of throwing.
+  std::error_code launch_error;
+  bp::child child(bp::exe = plan.path, bp::posix::use_vfork, launch_error,
+                  bp::extend::on_setup([&plan](auto& exec) {
+                    // argv[0] as the user typed it (as a shell passes it), not the path found in
+                    // PATH.
+                    exec.cmd_line = plan.argv.data();
+                    exec.env = plan.envp;
+                  }),
+                  bp::extend::on_exec_setup([&plan](auto&) { SetUpChild(plan); }),
+                  bp::extend::on_exec_error([&plan](auto& exec, const std::error_code& error) {
+                    if (error.value() == ENOEXEC) {
+                      // A file the kernel cannot execute (no #! line) is a shell script, as execvp
+                      // and shells treat it. Boost already noted the failure: clear it in case the
+                      // shell runs.
+                      exec.set_error(std::error_code(), "");
+                      execve(kShell, plan.shell_argv.data(), plan.envp);
+                      exec.set_error(error, "execve failed");
+                    }
+                    plan.report.error = error.value();
+                    plan.report.pid = getpid();
+                    plan.report.stage = Stage::kExec;
+                  }));
+  const pid_t pid = child.valid() ? child.id() : -1;
+  // From here on RunChild supervises: waiting, signals and timeouts are ours.
+  if (child.valid()) child.detach();
 
-  ChildReport report{};
-  ssize_t n;
-  do {
-    n = read(fds[0], &report, sizeof report);
-  } while (n < 0 && errno == EINTR);
-  close(fds[0]);
-  if (n == 0) {
+  const Stage stage = plan.report.stage;
+  if (stage == Stage::kNone && !launch_error && pid > 0) {
     SpawnResult result;
     result.pid = pid;
     return result;
   }
-  WaitForFailedChild(pid);
-  if (n != static_cast<ssize_t>(sizeof report)) {
-    return Failure(SpawnFailure::kOther, name + ": the child failed before exec");
-  }
-  switch (report.stage) {
+  WaitForFailedChild(stage != Stage::kNone ? plan.report.pid : pid);
+  const int error = plan.report.error;
+  switch (stage) {
     case Stage::kProcessGroup:
-      return Failure(SpawnFailure::kOther, "setpgid: " + Describe(report.error));
+      return Failure(SpawnFailure::kOther, "setpgid: " + Describe(error));
     case Stage::kParentDeathSignal:
-      return Failure(SpawnFailure::kOther, "prctl(PR_SET_PDEATHSIG): " + Describe(report.error));
+      return Failure(SpawnFailure::kOther, "prctl(PR_SET_PDEATHSIG): " + Describe(error));
     case Stage::kParentGone:
       return Failure(SpawnFailure::kOther, "parent exited before the command started");
     case Stage::kExec:
+      return Failure(Classify(error), ExecError(plan.path, error));
+    case Stage::kNone:
       break;
   }
-  const int index =
-      report.candidate >= 0 && report.candidate < static_cast<int>(plan.candidates.size())
-          ? report.candidate
-          : 0;
-  // Not found anywhere in PATH: name the command, not the last directory tried.
-  const std::string& shown =
-      Classify(report.error) == SpawnFailure::kNotFound && name.find('/') == std::string::npos
-          ? name
-          : plan.candidates[index];
-  return Failure(Classify(report.error), ExecError(shown, report.error));
+  // Boost failed before the child ran anything of ours (vfork itself).
+  return Failure(SpawnFailure::kOther, "cannot start " + name + ": " + launch_error.message());
 }
 
 }  // namespace pushrun::runner::detail

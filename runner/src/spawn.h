@@ -1,5 +1,6 @@
 #pragma once
-// Starting the command: fork/exec with everything the child needs prepared beforehand; internal.
+// Starting the command with Boost.Process (v1, vfork), with everything the child needs prepared
+// beforehand; internal. The only file that includes Boost.Process is spawn.cc.
 
 #include <sys/types.h>
 
@@ -21,10 +22,11 @@ struct SpawnResult {
   std::string error;  // "name: reason" when failure != kNone
 };
 
-// Starts spec.argv in a new process group (its pgid is its pid) with default dispositions for
-// every signal and an empty signal mask, and returns once it has exec'd or failed to. A
-// process that failed to exec has already been waited for. The calling thread must have every
-// signal blocked, so that nothing runs in the child before its dispositions are reset.
+// Starts spec.argv in a new process group (its pgid is its pid), with spec.ignored_signals
+// ignored and every other signal at its default, an empty signal mask, and the environment
+// spec describes; returns once it has exec'd or failed to. A process that failed to exec has
+// already been waited for. The calling thread must have every signal blocked, so that nothing
+// runs in the child before its dispositions are set.
 SpawnResult Spawn(const ChildSpec& spec, const SpawnOptions& options);
 
 }  // namespace pushrun::runner::detail

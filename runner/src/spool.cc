@@ -3,6 +3,7 @@
 //   # method POST
 //   # job 6e696768746c79
 //   # label 696e7374616e6365 6462
+//   # ended 1764430200.25   (optional: when the run ended, orders the group's reports)
 //   # body
 //   <the report, text format 0.0.4; nothing for "# method DELETE">
 
@@ -15,12 +16,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
+#include <utility>
 
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/parser.h"
@@ -37,6 +42,7 @@ constexpr std::string_view kMagic = "# pushrun spool v1\n";
 constexpr std::string_view kSuffix = ".report";
 constexpr std::size_t kMaxSpoolFile = 64 * 1024 * 1024;
 constexpr std::string_view kRejected = "rejected";
+constexpr std::string_view kSuperseded = "superseded";
 
 std::string Hex(std::string_view in) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -65,13 +71,18 @@ std::optional<std::string> Unhex(std::string_view in) {
   return out;
 }
 
-// A stable file name per group: FNV-1a of the group, so any job or label value fits in a name.
-std::string FileNameFor(const metrics::PushParams& params) {
+// A stable file name per (target, group): FNV-1a of both, so any job or label value fits in a
+// name. The one Pushgateway ("" target) keeps the names spools had before targets.
+std::string FileNameFor(std::string_view target, const metrics::PushParams& params) {
   std::uint64_t hash = 1469598103934665603ull;
   auto mix = [&hash](std::string_view s) {
     for (unsigned char c : s) hash = (hash ^ c) * 1099511628211ull;
     hash = (hash ^ 0xff) * 1099511628211ull;  // separator: ("ab","c") != ("a","bc")
   };
+  if (!target.empty()) {
+    mix("target");
+    mix(target);
+  }
   mix(params.job_name);
   for (const auto& [name, value] : params.groupings) {
     mix(name);
@@ -89,9 +100,25 @@ std::string Serialize(const SpooledReport& report) {
   for (const auto& [name, value] : report.params.groupings) {
     out += "# label " + Hex(name) + " " + Hex(value) + "\n";
   }
+  if (report.ended != 0) {
+    char ended[64];
+    std::snprintf(ended, sizeof ended, "# ended %.17g\n", report.ended);
+    out += ended;
+  }
   out += "# body\n";
   out += report.body;
   return out;
+}
+
+// A finite, non-negative number of seconds written by %.17g; nothing otherwise.
+std::optional<double> ParseSeconds(std::string_view text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+      value < 0) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 // Returns the report or sets `problem`.
@@ -123,6 +150,13 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
       if (!job) break;
       report.params.job_name = *job;
       have_job = true;
+    } else if (line.starts_with("# ended ")) {
+      const std::optional<double> ended = ParseSeconds(line.substr(8));
+      if (!ended) {
+        *problem = "bad ended line";
+        return std::nullopt;
+      }
+      report.ended = *ended;
     } else if (line.starts_with("# label ")) {
       std::string_view rest = line.substr(8);
       std::size_t space = rest.find(' ');
@@ -156,6 +190,41 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
   }
   report.body = std::string(text);
   return report;
+}
+
+std::string Octal(mode_t mode) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04o", static_cast<unsigned>(mode & 07777));
+  return buffer;
+}
+
+// As ssh's StrictModes: a spool file another user (other than root) owns, or anyone may write,
+// may hold a report planted to be sent with our credentials. Group-writable is fine: on
+// Kubernetes volumes fsGroup makes every file so.
+std::string DistrustedFile(const struct stat& st) {
+  const uid_t me = ::geteuid();
+  if (st.st_uid != me && st.st_uid != 0) {
+    return "owned by uid " + std::to_string(st.st_uid) + ", neither this user (uid " +
+           std::to_string(me) + ") nor root: refused, not sent (left in place)";
+  }
+  if ((st.st_mode & S_IWOTH) != 0) {
+    return "writable by anyone (mode " + Octal(st.st_mode) +
+           "): refused, not sent (left in place; `chmod o-w` it if its report is yours)";
+  }
+  return {};
+}
+
+// Reads a spool file that passes DistrustedFile; "" or what is wrong ("<path>: ...").
+std::string ReadSpoolFile(const std::string& path, std::string* text) {
+  struct stat st {};
+  if (std::string error = ReadFileBounded(path, kMaxSpoolFile, text, &st); !error.empty()) {
+    return error;
+  }
+  if (std::string why = DistrustedFile(st); !why.empty()) {
+    text->clear();
+    return path + ": " + why;
+  }
+  return {};
 }
 
 // Holds an exclusive flock on the spool directory's lock file for its lifetime.
@@ -226,7 +295,7 @@ SpooledReport Combine(const SpooledReport& older, const SpooledReport& newer,
 // Whether the file at `path` still holds exactly `report` (nobody stored a newer one).
 bool StillHolds(const std::string& path, const SpooledReport& report) {
   std::string text, problem;
-  if (!ReadFileBounded(path, kMaxSpoolFile, &text).empty()) return false;
+  if (!ReadSpoolFile(path, &text).empty()) return false;
   auto current = Deserialize(text, &problem);
   return current && current->method == report.method &&
          current->params.job_name == report.params.job_name &&
@@ -245,8 +314,134 @@ std::string UtcStamp() {
 
 }  // namespace
 
-Spool::Spool(std::string dir, std::string last_success_family)
-    : dir_(std::move(dir)), last_success_family_(std::move(last_success_family)) {}
+Spool::Spool(std::string dir, std::string last_success_family, std::string target)
+    : dir_(std::move(dir)),
+      last_success_family_(std::move(last_success_family)),
+      target_(std::move(target)) {}
+
+std::string Spool::CheckPermissions() const {
+  struct stat st {};
+  if (::stat(dir_.c_str(), &st) != 0) {
+    return errno == ENOENT ? std::string() : dir_ + ": " + std::strerror(errno);
+  }
+  if (!S_ISDIR(st.st_mode)) return dir_ + ": not a directory";
+  const uid_t me = ::geteuid();
+  if (st.st_uid != me && st.st_uid != 0) {
+    return "spool directory " + dir_ + " is owned by uid " + std::to_string(st.st_uid) +
+           ", neither this user (uid " + std::to_string(me) +
+           ") nor root: its owner could plant reports that pushrun would send with its "
+           "credentials; use a directory of your own";
+  }
+  if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
+    return "spool directory " + dir_ + " is writable by anyone (mode " + Octal(st.st_mode) +
+           ") without the sticky bit: anyone could plant reports that pushrun would send with "
+           "its credentials; `chmod o-w` it (or `chmod +t`)";
+  }
+  return {};
+}
+
+std::string Spool::FileName(const metrics::PushParams& group) const {
+  return FileNameFor(target_, group);
+}
+
+GroupTurn::GroupTurn(GroupTurn&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+GroupTurn::~GroupTurn() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+double GroupTurn::last_delivered() const {
+  char buffer[64];
+  const ssize_t n = ::pread(fd_, buffer, sizeof buffer - 1, 0);
+  if (n <= 0) return 0;
+  std::string_view text(buffer, static_cast<std::size_t>(n));
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  return ParseSeconds(text).value_or(0);  // a torn or foreign record: as if none
+}
+
+void GroupTurn::RecordDelivered(double ended) {
+  if (ended <= last_delivered()) return;
+  char buffer[64];
+  const int n = std::snprintf(buffer, sizeof buffer, "%.17g\n", ended);
+  // Best effort: a record that cannot be written only weakens the check for older reports.
+  if (::ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] const ssize_t written = ::pwrite(fd_, buffer, static_cast<std::size_t>(n), 0);
+  }
+}
+
+std::optional<GroupTurn> Spool::TakeTurn(const metrics::PushParams& group, Clock::time_point until,
+                                         std::string* error, bool* busy) const {
+  if (busy != nullptr) *busy = false;
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    *error = "create spool directory " + dir_ + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  if (std::string problem = CheckPermissions(); !problem.empty()) {
+    *error = std::move(problem);
+    return std::nullopt;
+  }
+  std::string name = FileName(group);
+  name.resize(name.size() - kSuffix.size());
+  const std::string path = dir_ + "/." + name + ".lock";
+  for (;;) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+      *error = "open " + path + ": " + std::strerror(errno);
+      return std::nullopt;
+    }
+    GroupTurn turn(fd);
+    // Polled rather than a blocking flock, so the wait ends at `until` without a signal.
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        *error = "lock " + path + ": " + std::strerror(errno);
+        return std::nullopt;
+      }
+      const auto now = Clock::now();
+      if (now >= until) {
+        *error = "another pushrun is delivering this group (it holds " + path + ")";
+        if (busy != nullptr) *busy = true;
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(until - now, std::chrono::milliseconds(20)));
+    }
+    // PruneRecords may have removed the file while this one waited for its lock: a lock on a
+    // removed file excludes nobody, so take the turn on the file the path names now.
+    struct stat held {};
+    struct stat named {};
+    if (::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
+        held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+      return turn;
+    }
+  }
+}
+
+std::size_t Spool::PruneRecords(std::chrono::seconds age) const {
+  std::error_code ec;
+  fs::directory_iterator it(dir_, ec);
+  if (ec) return 0;
+  const std::time_t cutoff = std::time(nullptr) - age.count();
+  std::size_t removed = 0;
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename();
+    if (!name.starts_with(".group-") || !name.ends_with(".lock")) continue;
+    const std::string report =
+        dir_ + "/" + name.substr(1, name.size() - 1 - 5) + std::string(kSuffix);
+    const std::string path = entry.path();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_mtime > cutoff) continue;
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    // Only a group nobody is sending and nothing is spooled for; a waiting taker notices the
+    // removal (see TakeTurn).
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::access(report.c_str(), F_OK) != 0 &&
+        errno == ENOENT && ::unlink(path.c_str()) == 0) {
+      ++removed;
+    }
+    ::close(fd);
+  }
+  return removed;
+}
 
 std::string Spool::Store(const SpooledReport& report) const {
   if (report.method == "DELETE" && !report.body.empty()) {
@@ -255,16 +450,23 @@ std::string Spool::Store(const SpooledReport& report) const {
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
     return "create spool directory " + dir_ + ": " + std::strerror(errno);
   }
+  if (std::string problem = CheckPermissions(); !problem.empty()) return problem;
   DirectoryLock lock(dir_);
   if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
-  const std::string path = dir_ + "/" + FileNameFor(report.params);
+  const std::string path = dir_ + "/" + FileName(report.params);
   SpooledReport merged = report;
   std::string text, problem;
-  if (ReadFileBounded(path, kMaxSpoolFile, &text).empty()) {
-    if (auto older = Deserialize(text, &problem);
-        older && older->params.job_name == report.params.job_name &&
-        older->params.groupings == report.params.groupings) {
-      merged = Combine(*older, report, last_success_family_);
+  // A file that is not ours is never merged into our report: the rename below replaces it.
+  if (ReadSpoolFile(path, &text).empty()) {
+    if (auto stored = Deserialize(text, &problem);
+        stored && stored->params.job_name == report.params.job_name &&
+        stored->params.groupings == report.params.groupings) {
+      // In the order the runs ended, whatever order they reached the spool in.
+      if (report.ended != 0 && stored->ended > report.ended) {
+        merged = Combine(report, *stored, last_success_family_);
+      } else {
+        merged = Combine(*stored, report, last_success_family_);
+      }
     }
   }
   return WriteFileAtomically(path, Serialize(merged), 0600);
@@ -272,6 +474,10 @@ std::string Spool::Store(const SpooledReport& report) const {
 
 Spool::Listing Spool::List() const {
   Listing listing;
+  if (std::string problem = CheckPermissions(); !problem.empty()) {
+    listing.problems.push_back(problem + " (nothing in it is sent)");
+    return listing;
+  }
   std::error_code ec;
   fs::directory_iterator it(dir_, ec);
   if (ec) {
@@ -285,13 +491,15 @@ Spool::Listing Spool::List() const {
     std::string name = entry.path().filename();
     if (name == ".lock" || name.starts_with(".")) continue;  // the lock, temporary files
     std::error_code type_error;
-    if (name == kRejected && entry.is_directory(type_error)) continue;  // set aside for good
+    if ((name == kRejected || name == kSuperseded) && entry.is_directory(type_error)) {
+      continue;  // set aside for good
+    }
     names.push_back(entry.path());
   }
   std::sort(names.begin(), names.end());
   for (const std::string& path : names) {
     std::string text, problem;
-    std::string error = ReadFileBounded(path, kMaxSpoolFile, &text);
+    std::string error = ReadSpoolFile(path, &text);
     if (!error.empty()) {
       listing.problems.push_back(error + " (skipped, left in place)");
       continue;
@@ -313,77 +521,152 @@ Spool::Listing Spool::List() const {
 
 Spool::FlushResult Spool::Flush(const Sender& send, const metrics::PushParams* only) const {
   FlushResult result;
-  std::vector<std::string>& errors = result.errors;
-  std::vector<SpooledReport> reports;
+  std::vector<metrics::PushParams> groups;
   if (only != nullptr) {
-    // Just this group's file: a run that flushes its own group reads nothing else.
-    const std::string path = dir_ + "/" + FileNameFor(*only);
-    std::string text, problem;
-    if (!ReadFileBounded(path, kMaxSpoolFile, &text).empty()) return result;  // none spooled
-    auto report = Deserialize(text, &problem);
-    if (!report) {
-      errors.push_back(path + ": " + problem + " (skipped, left in place)");
-      return result;
-    }
-    if (report->params.job_name != only->job_name || report->params.groupings != only->groupings) {
-      return result;  // another group with the same file name hash
-    }
-    report->path = path;
-    reports.push_back(std::move(*report));
+    groups.push_back(*only);
   } else {
     Listing listing = List();
-    errors = std::move(listing.problems);
-    reports = std::move(listing.reports);
+    result.errors = std::move(listing.problems);
+    for (SpooledReport& report : listing.reports) groups.push_back(std::move(report.params));
   }
-  // No lock is held while sending: a slow gateway must not make concurrent runs wait on the
-  // spool (their push deadline would pass). Files are replaced by atomic renames, so what was
-  // read is a whole report; it is removed below only if nobody replaced it meanwhile.
-  for (const SpooledReport& report : reports) {
-    const SendOutcome outcome = send(report);
-    if (outcome.error.empty()) {
-      if (std::string removal = RemoveDelivered(report); !removal.empty()) {
-        errors.push_back(report.path + ": delivered but not removed: " + removal);
-      }
+  for (const metrics::PushParams& group : groups) {
+    // Another process (or thread) sending this group right now sends the spooled report too,
+    // or keeps it: sending it here as well would send it twice, maybe after a newer report.
+    std::string error;
+    bool busy = false;
+    std::optional<GroupTurn> turn = TakeTurn(group, Clock::now(), &error, &busy);
+    if (!turn) {
+      (busy ? result.busy : result.errors)
+          .push_back(dir_ + "/" + FileName(group) + ": " + error + (busy ? " (left to it)" : ""));
       continue;
     }
-    if (!outcome.refused) {
-      errors.push_back(report.path + ": " + outcome.error + " (kept for the next flush)");
-      continue;
-    }
-    // Refused for good: kept where nothing sends it again, so the next flush can succeed.
-    std::string moved_to;
-    if (std::string failure = SetAside(report, &moved_to); !failure.empty()) {
-      errors.push_back(report.path + ": refused by the gateway: " + outcome.error +
-                       "; could not set it aside: " + failure + " (kept for the next flush)");
-    } else if (moved_to.empty()) {
-      errors.push_back(report.path + ": refused by the gateway: " + outcome.error +
-                       "; a newer report of the group replaced it meanwhile (kept for the next "
-                       "flush)");
-    } else {
-      result.set_aside.push_back(report.path + ": refused by the gateway: " + outcome.error +
-                                 "; moved to " + moved_to + ", it will not be sent again");
+    FlushResult one = FlushGroup(send, group, *turn);
+    using List = std::vector<std::string> FlushResult::*;
+    for (List list : {&FlushResult::errors, &FlushResult::set_aside, &FlushResult::superseded,
+                      &FlushResult::busy}) {
+      (result.*list).insert((result.*list).end(), (one.*list).begin(), (one.*list).end());
     }
   }
   return result;
+}
+
+Spool::FlushResult Spool::FlushGroup(const Sender& send, const metrics::PushParams& group,
+                                     GroupTurn& turn) const {
+  FlushResult result;
+  // Read under the turn: what a listing saw may have been delivered by the turn's previous
+  // holder, or merged with a newer report since.
+  const std::string path = dir_ + "/" + FileName(group);
+  std::string text, problem;
+  if (struct stat st{}; ::lstat(path.c_str(), &st) != 0 && errno == ENOENT) {
+    return result;  // none spooled
+  }
+  if (std::string error = ReadSpoolFile(path, &text); !error.empty()) {
+    result.errors.push_back(error + " (skipped, left in place)");
+    return result;
+  }
+  auto report = Deserialize(text, &problem);
+  if (!report) {
+    result.errors.push_back(path + ": " + problem + " (skipped, left in place)");
+    return result;
+  }
+  if (report->params.job_name != group.job_name || report->params.groupings != group.groupings) {
+    return result;  // another group with the same file name hash
+  }
+  report->path = path;
+  DeliverHeld(*report, turn, send, result);
+  return result;
+}
+
+void Spool::DeliverHeld(const SpooledReport& report, GroupTurn& turn, const Sender& send,
+                        FlushResult& result) const {
+  std::vector<std::string>& errors = result.errors;
+  const double last = turn.last_delivered();
+  if (report.ended != 0 && report.ended < last) {
+    // Sent now, it would replace newer values on the gateway with older ones.
+    std::string moved_to;
+    char why[160];
+    std::snprintf(why, sizeof why,
+                  ": the run it reports on ended at %.3f, before the group's last delivered "
+                  "report (%.3f)",
+                  report.ended, last);
+    if (std::string failure = Supersede(report, &moved_to); !failure.empty()) {
+      errors.push_back(report.path + why + "; could not set it aside: " + failure +
+                       " (kept, not sent)");
+    } else if (!moved_to.empty()) {
+      result.superseded.push_back(report.path + why + "; moved to " + moved_to +
+                                  ", it will not be sent");
+    }
+    return;
+  }
+  // The turn is held across the request: a slow gateway delays only other senders of this
+  // group, each of which waits no longer than its own push deadline.
+  const SendOutcome outcome = send(report);
+  if (outcome.error.empty()) {
+    turn.RecordDelivered(report.ended);
+    if (std::string removal = RemoveDelivered(report); !removal.empty()) {
+      errors.push_back(report.path + ": delivered but not removed: " + removal);
+    }
+    return;
+  }
+  if (!outcome.refused) {
+    errors.push_back(report.path + ": " + outcome.error + " (kept for the next flush)");
+    return;
+  }
+  // Refused for good: kept where nothing sends it again, so the next flush can succeed.
+  std::string moved_to;
+  if (std::string failure = SetAside(report, &moved_to); !failure.empty()) {
+    errors.push_back(report.path + ": refused by the gateway: " + outcome.error +
+                     "; could not set it aside: " + failure + " (kept for the next flush)");
+  } else if (moved_to.empty()) {
+    errors.push_back(report.path + ": refused by the gateway: " + outcome.error +
+                     "; a newer report of the group replaced it meanwhile (kept for the next "
+                     "flush)");
+  } else {
+    result.set_aside.push_back(report.path + ": refused by the gateway: " + outcome.error +
+                               "; moved to " + moved_to + ", it will not be sent again");
+  }
 }
 
 std::string Spool::SetAside(const SpooledReport& refused, std::string* moved_to) const {
   DirectoryLock lock(dir_);
   if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
   if (!StillHolds(refused.path, refused)) return {};
-  const std::string rejected = rejected_dir();
-  if (::mkdir(rejected.c_str(), 0700) != 0 && errno != EEXIST) {
-    return "create " + rejected + ": " + std::strerror(errno);
+  return MoveInto(refused.path, rejected_dir(), moved_to);
+}
+
+std::string Spool::Supersede(const SpooledReport& report, std::string* moved_to) const {
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return "create spool directory " + dir_ + ": " + std::strerror(errno);
   }
-  // group-<hash>-<time>[-N].report: a group refused again later does not overwrite the first.
-  std::string stem = fs::path(refused.path).filename().string();
-  if (stem.ends_with(kSuffix)) stem.resize(stem.size() - kSuffix.size());
+  DirectoryLock lock(dir_);
+  if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
+  if (!report.path.empty()) {
+    if (!StillHolds(report.path, report)) return {};  // merged with a newer one meanwhile
+    return MoveInto(report.path, superseded_dir(), moved_to);
+  }
+  // A run's own report, never spooled: written there as a spool file.
+  const std::string staged = dir_ + "/." + FileName(report.params) + ".superseded";
+  if (std::string error = WriteFileAtomically(staged, Serialize(report), 0600); !error.empty()) {
+    return error;
+  }
+  return MoveInto(staged, superseded_dir(), moved_to);
+}
+
+std::string Spool::MoveInto(const std::string& from, const std::string& folder,
+                            std::string* moved_to) const {
+  if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST) {
+    return "create " + folder + ": " + std::strerror(errno);
+  }
+  // group-<hash>-<time>[-N].report: a group moved again later does not overwrite the first.
+  std::string stem = fs::path(from).filename().string();
+  if (stem.starts_with('.')) stem.erase(0, 1);
+  stem.resize(stem.find(kSuffix) == std::string::npos ? stem.size() : stem.find(kSuffix));
   stem += "-" + UtcStamp();
-  std::string target = rejected + "/" + stem + std::string(kSuffix);
+  std::string target = folder + "/" + stem + std::string(kSuffix);
   for (int n = 2; ::access(target.c_str(), F_OK) == 0; ++n) {
-    target = rejected + "/" + stem + "-" + std::to_string(n) + std::string(kSuffix);
+    target = folder + "/" + stem + "-" + std::to_string(n) + std::string(kSuffix);
   }
-  if (::rename(refused.path.c_str(), target.c_str()) != 0) {
+  if (::rename(from.c_str(), target.c_str()) != 0) {
     return "move it to " + target + ": " + std::strerror(errno);
   }
   *moved_to = target;

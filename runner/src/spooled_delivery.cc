@@ -1,8 +1,10 @@
 #include "pushrun/runner/spooled_delivery.h"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,8 +34,9 @@ std::string GroupName(const metrics::PushParams& params) {
 // Returns whether it is in the spool.
 bool StoreInSpool(const config::Settings& settings,
                   const std::vector<metrics::MetricFamily>& families, std::string_view sidecar_text,
-                  bool remove, Logger& log) {
+                  bool remove, double ended, Logger& log) {
   SpooledReport report;
+  report.ended = ended;
   report.method = remove ? "DELETE" : settings.method == config::PushMethod::kPut ? "PUT" : "POST";
   report.params = ParamsOf(settings);
   if (!remove) {
@@ -50,6 +53,19 @@ bool StoreInSpool(const config::Settings& settings,
               "; `pushrun flush` or the next run of this group delivers it");
   return true;
 }
+
+// When the reported run ended: its <prefix>_end_timestamp_seconds, or now for a report without
+// one (the delete verb). Orders the reports of a group (see Spool).
+double EndedAt(const config::Settings& settings,
+               const std::vector<metrics::MetricFamily>& families) {
+  const std::string name = settings.prefix + "_end_timestamp_seconds";
+  for (const metrics::MetricFamily& family : families) {
+    if (family.name == name && family.samples.size() == 1) return family.samples.front().value;
+  }
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+constexpr std::chrono::seconds kRecordLifetime = std::chrono::hours(24 * 7);
 
 }  // namespace
 
@@ -117,11 +133,31 @@ bool DeliverFinalReport(const config::Settings& settings,
                          io, log, nullptr, sidecar_text);
   }
   const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
+  if (std::string problem = spool.CheckPermissions(); !problem.empty()) {
+    // Nothing from it is sent and nothing is stored there; the report itself still goes out.
+    log.Warning(problem + "; the spool is not used by this run");
+    return DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success,
+                         io, log, nullptr, sidecar_text);
+  }
   const metrics::PushParams params = ParamsOf(settings);
+  const bool remove = success && settings.delete_on_success;
+  const double ended = EndedAt(settings, families);
+
+  // The group's turn, for the whole delivery: no other run or flush of the group can send
+  // between the spooled report and this one, or send an older report after this one.
+  std::string busy;
+  std::optional<GroupTurn> turn =
+      spool.TakeTurn(params, Spool::Clock::now() + deadline.Remaining(), &busy);
+  if (!turn) {
+    log.Warning("cannot send now: " + busy);
+    StoreInSpool(settings, remove ? std::vector<metrics::MetricFamily>{} : families, sidecar_text,
+                 remove, ended, log);
+    return false;
+  }
 
   // The group's older report first: sent after this one it would overwrite newer values.
   bool spooled_waiting = false;
-  const Spool::FlushResult flushed = spool.Flush(
+  const Spool::FlushResult flushed = spool.FlushGroup(
       [&](const SpooledReport& report) {
         bool unavailable = false;
         SendOutcome outcome = SendSpooledReport(deadline.Apply(settings), report, &unavailable);
@@ -134,25 +170,52 @@ bool DeliverFinalReport(const config::Settings& settings,
         }
         return outcome;
       },
-      &params);
+      params, *turn);
   for (const std::string& error : flushed.errors) log.Error("spooled report: " + error);
   for (const std::string& moved : flushed.set_aside) log.Warning("spooled report: " + moved);
+  for (const std::string& moved : flushed.superseded) log.Warning("spooled report: " + moved);
 
-  const bool remove = success && settings.delete_on_success;
   if (spooled_waiting) {
     // The gateway did not take the older report: this one (or the delete, which replaces it)
     // joins it in the spool, so the two arrive in order.
-    StoreInSpool(settings, families, sidecar_text, remove, log);
+    StoreInSpool(settings, remove ? std::vector<metrics::MetricFamily>{} : families, sidecar_text,
+                 remove, ended, log);
     return false;
   }
   std::vector<metrics::MetricFamily> kept;
   if (!remove) kept = families;
+  if (const double last = turn->last_delivered(); ended < last) {
+    // A run that ended later has already delivered its report (this run took long to get
+    // here): sending this one would put older values over newer ones.
+    SpooledReport stale{.method = remove                                        ? "DELETE"
+                                  : settings.method == config::PushMethod::kPut ? "PUT"
+                                                                                : "POST",
+                        .params = params,
+                        .body = {},
+                        .path = {},
+                        .ended = ended};
+    if (!remove) stale.body = metrics::WriteText(kept) + std::string(sidecar_text);
+    std::string moved_to;
+    if (std::string failure = spool.Supersede(stale, &moved_to); !failure.empty()) {
+      log.Error(
+          "the report is not sent: a later run of the group delivered its report first; "
+          "cannot keep it in " +
+          spool.superseded_dir() + ": " + failure);
+    } else {
+      log.Warning(
+          "the report is not sent: a later run of the group delivered its report first; "
+          "kept in " +
+          moved_to);
+    }
+    return false;
+  }
   bool unavailable = false;
   if (DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success, io,
                     log, &unavailable, sidecar_text)) {
+    turn->RecordDelivered(ended);
     return true;
   }
-  if (unavailable) StoreInSpool(settings, kept, sidecar_text, remove, log);
+  if (unavailable) StoreInSpool(settings, kept, sidecar_text, remove, ended, log);
   return false;
 }
 
@@ -170,6 +233,10 @@ int RunFlush(const config::Settings& settings, Logger& log, const RunIo& io) {
     return kExitPushrunError;
   }
   const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
+  if (std::string problem = spool.CheckPermissions(); !problem.empty()) {
+    log.Error(problem + "; nothing was sent");
+    return kExitFailure;
+  }
   if (io.dry_run) {
     Spool::Listing listing = spool.List();
     for (const std::string& problem : listing.problems) log.Warning(problem);
@@ -194,15 +261,24 @@ int RunFlush(const config::Settings& settings, Logger& log, const RunIo& io) {
     }
     return outcome;
   });
+  // A group's record stays while its reports may still arrive late; after a week without a
+  // delivery it only takes space (per-run groups would leave one file each).
+  if (const std::size_t pruned = spool.PruneRecords(kRecordLifetime); pruned > 0) {
+    log.Debug("removed " + std::to_string(pruned) + " lock files of groups idle for a week");
+  }
   for (const std::string& moved : flushed.set_aside) log.Warning(moved);
+  for (const std::string& moved : flushed.superseded) log.Warning(moved);
+  for (const std::string& busy : flushed.busy) log.Info(busy);
   for (const std::string& error : flushed.errors) log.Error(error);
-  const std::string summary = "flush: " + std::to_string(delivered) + " delivered, " +
-                              std::to_string(flushed.set_aside.size()) +
-                              " refused and set aside in " + spool.rejected_dir() + ", " +
-                              std::to_string(flushed.errors.size()) + " left in " +
-                              settings.spool_dir;
+  const std::string summary =
+      "flush: " + std::to_string(delivered) + " delivered, " +
+      std::to_string(flushed.set_aside.size()) + " refused and set aside in " +
+      spool.rejected_dir() + ", " + std::to_string(flushed.superseded.size()) +
+      " superseded and set aside in " + spool.superseded_dir() + ", " +
+      std::to_string(flushed.busy.size()) + " left to another pushrun delivering the group, " +
+      std::to_string(flushed.errors.size()) + " left in " + settings.spool_dir;
   // Set-aside reports were not delivered: say so even without -v, once, with where they are.
-  if (flushed.set_aside.empty()) {
+  if (flushed.set_aside.empty() && flushed.superseded.empty()) {
     log.Info(summary);
   } else {
     log.Warning(summary);

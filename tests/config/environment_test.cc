@@ -101,6 +101,18 @@ TEST_CASE("Environment: secrets from a file named by a variable, with the permis
   CHECK_THAT(env.warnings[0], !Catch::Contains("tok-env-file"));
 }
 
+TEST_CASE("Environment: PUSHRUN_KEEP_ENV sets keep_env; *_ENV secrets name their variable",
+          "[config][env]") {
+  const EnvironmentSettings env = FromMap({{"PUSHRUN_KEEP_ENV", "yes"},
+                                           {"PUSHRUN_BEARER_TOKEN_ENV", "GW_TOKEN"},
+                                           {"GW_TOKEN", "tok"},
+                                           {"PUSHRUN_PASSWORD_ENV", "GW_PASSWORD"},
+                                           {"GW_PASSWORD", "pw"}});
+  CHECK(env.layer.keep_env == true);
+  CHECK_THAT(env.layer.credential_env,
+             Catch::UnorderedEquals(std::vector<std::string>{"GW_PASSWORD", "GW_TOKEN"}));
+}
+
 TEST_CASE("Environment: the table lists each variable once, all PUSHRUN_*", "[config][env]") {
   std::set<std::string_view> names;
   for (const EnvironmentVariable& variable : EnvironmentVariables()) {

@@ -191,6 +191,21 @@ TEST_CASE("Config file: secrets come from files and environment variables",
                                           FakeEnvironment({{"MY_TOKEN", "tok-env"}}));
     const Settings s = Resolve(LayersFor(kNoLayer, kNoLayer, &fleet, nullptr));
     CHECK(s.push.bearer_token == "tok-env");
+    CHECK(s.credential_env == std::vector<std::string>{"MY_TOKEN"});  // kept from the command
+  }
+  SECTION("every credential variable of the file is kept from every job's command") {
+    const FleetConfig fleet = ParseConfig(
+        "[gateway]\nbearer_token_env = \"TOK\"\n"
+        "[jobs.a]\ncommand = [\"true\"]\nkeep_env = true\n"
+        "[jobs.b]\ncommand = [\"true\"]\ngateway = { url = \"http://other:9091\", "
+        "bearer_token_env = \"B_PW\" }\n",
+        "f.toml", FakeEnvironment({{"TOK", "t"}, {"B_PW", "p"}}));
+    const Settings a = ResolveRun(kNoLayer, kNoLayer, fleet, "a", {});
+    CHECK(a.keep_env);
+    CHECK_THAT(a.credential_env, Catch::UnorderedEquals(std::vector<std::string>{"TOK", "B_PW"}));
+    const Settings b = ResolveRun(kNoLayer, kNoLayer, fleet, "b", {});
+    CHECK_FALSE(b.keep_env);
+    CHECK_THAT(b.credential_env, Catch::UnorderedEquals(std::vector<std::string>{"TOK", "B_PW"}));
   }
   SECTION("an empty secret file is an error") {
     const std::string file = dir.File("empty", "\n", 0600);

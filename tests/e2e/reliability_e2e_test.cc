@@ -3,6 +3,7 @@
 // loopback.
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "pushrun/runner/spool.h"
 #include "support/fault_server.h"
 #include "support/pushgateway_process.h"
 #include "support/pushrun_binary.h"
@@ -303,6 +305,129 @@ TEST_CASE("pushrun (faults): a delete the gateway missed is spooled, then flushe
   CHECK(WaitUntil([&] {
     return !PushedValue(gateway, "pushrun_exit_code", "per_run", {"run=\"7\""}).has_value();
   }));
+}
+
+TEST_CASE("pushrun flush: two flushes at once send each of 300 spooled reports once",
+          "[e2e][reliability][integration]") {
+  FaultServer server({ScriptedResponse::Status(200)});
+  TempDir spool;
+  const pushrun::runner::Spool writer(spool.path, "pushrun_last_success_timestamp_seconds");
+  for (int i = 0; i < 300; ++i) {
+    REQUIRE(writer
+                .Store({.method = "POST",
+                        .params = {.job_name = "fleet", .groupings = {{"n", std::to_string(i)}}},
+                        .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n"})
+                .empty());
+  }
+  const std::vector<std::string> args{"flush", "--gateway", server.url(), "--spool-dir",
+                                      spool.path};
+  ChildProcess one(PushrunArgv(args), WithoutPushrunEnvironment());
+  ChildProcess other(PushrunArgv(args), WithoutPushrunEnvironment());
+  const ProcessResult first = one.Wait();
+  const ProcessResult second = other.Wait();
+  CHECK(first.status() == 0);
+  CHECK(second.status() == 0);
+  CHECK(server.request_count() == 300);
+  CHECK(SpooledFiles(spool.path) == 0);
+}
+
+TEST_CASE("pushrun (faults): a spooled report older than what the group delivered is never sent",
+          "[e2e][reliability][integration]") {
+  PushgatewayProcess gateway;
+  TempDir spool;
+  const std::vector<std::string> flags{"--gateway",   gateway.url(), "--job",           "ordered",
+                                       "--spool-dir", spool.path,    "--push-deadline", "1s"};
+  // A report spooled while the gateway was away, stamped as ending long before the run below.
+  const pushrun::runner::Spool writer(spool.path, "pushrun_last_success_timestamp_seconds");
+  REQUIRE(writer
+              .Store({.method = "POST",
+                      .params = {.job_name = "ordered"},
+                      .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 5\n",
+                      .path = {},
+                      .ended = 1000})
+              .empty());
+  // Meanwhile a later run of the group delivered its report directly: the group's record.
+  {
+    std::string error;
+    auto turn =
+        writer.TakeTurn({.job_name = "ordered"}, pushrun::runner::Spool::Clock::now(), &error);
+    REQUIRE(turn);
+    turn->RecordDelivered(2000);  // the group delivered a report that ended later
+  }
+  const ProcessResult flush =
+      Pushrun({"flush", "--gateway", gateway.url(), "--spool-dir", spool.path});
+  CHECK(flush.status() == 0);
+  CHECK_THAT(flush.err, Catch::Contains("before the group's last delivered report"));
+  CHECK_THAT(flush.err, Catch::Contains(spool.path + "/superseded/group-"));
+  CHECK(gateway.Lines("pushrun_exit_code").empty());
+  CHECK(SpooledFiles(spool.path) == 0);
+  CHECK(SpooledFiles(spool.path + "/superseded") == 1);
+  // The group's next run delivers normally.
+  CHECK(Pushrun(Join(flags, Command(0))).status() == 0);
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "ordered") == 0.0);
+}
+
+// A world-writable spool with a report planted by another user: delivered with our credentials
+// before. Now flush refuses it (exit 1) and a run warns, keeps the job's status and pushes
+// its own report without the spool.
+TEST_CASE("pushrun (bad input): a spool anyone may write to is refused by flush and by a run",
+          "[e2e][reliability][bad-input][integration]") {
+  FaultServer server({ScriptedResponse::Status(200)});
+  TempDir spool;
+  const pushrun::runner::Spool writer(spool.path, "pushrun_last_success_timestamp_seconds");
+  REQUIRE(writer
+              .Store({.method = "PUT",
+                      .params = {.job_name = "planted"},
+                      .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n"})
+              .empty());
+  REQUIRE(::chmod(spool.path.c_str(), 0777) == 0);
+  const std::string why =
+      "spool directory " + spool.path + " is writable by anyone (mode 0777) without the sticky bit";
+
+  const ProcessResult flush =
+      Pushrun({"flush", "--gateway", server.url(), "--spool-dir", spool.path});
+  CHECK(flush.status() == 1);
+  CHECK_THAT(flush.err, Catch::StartsWith("pushrun: error: " + why));
+  CHECK(server.request_count() == 0);
+
+  const ProcessResult run = Pushrun(
+      Join({"--gateway", server.url(), "--job", "mine", "--spool-dir", spool.path}, Command(3)));
+  CHECK(run.status() == 3);
+  CHECK_THAT(run.err, Catch::Contains("pushrun: warning: " + why));
+  CHECK_THAT(run.err, Catch::Contains("the spool is not used by this run"));
+  REQUIRE(server.request_count() == 1);
+  CHECK(server.requests()[0].path == "/metrics/job/mine");
+  CHECK(SpooledFiles(spool.path) == 1);  // the planted one, untouched
+}
+
+TEST_CASE("pushrun flush: a report another user planted in our spool is not sent",
+          "[e2e][reliability][bad-input][integration]") {
+  FaultServer server({ScriptedResponse::Status(200)});
+  TempDir spool;
+  const pushrun::runner::Spool writer(spool.path, "pushrun_last_success_timestamp_seconds");
+  for (const char* job : {"ours", "planted"}) {
+    REQUIRE(writer
+                .Store({.method = "POST",
+                        .params = {.job_name = job},
+                        .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n"})
+                .empty());
+  }
+  std::string planted;
+  for (const auto& entry : fs::directory_iterator(spool.path)) {
+    if (entry.path().extension() == ".report" &&
+        pushrun::testing::ReadFile(entry.path()).find("706c616e746564") != std::string::npos) {
+      planted = entry.path();
+    }
+  }
+  REQUIRE_FALSE(planted.empty());
+  REQUIRE(::chown(planted.c_str(), 4242, 4242) == 0);
+  const ProcessResult flush =
+      Pushrun({"flush", "--gateway", server.url(), "--spool-dir", spool.path});
+  CHECK(flush.status() == 1);
+  CHECK_THAT(flush.err, Catch::Contains(planted + ": owned by uid 4242"));
+  REQUIRE(server.request_count() == 1);
+  CHECK(server.requests()[0].path == "/metrics/job/ours");
+  CHECK(fs::exists(planted));
 }
 
 #endif  // PUSHRUN_BINARY

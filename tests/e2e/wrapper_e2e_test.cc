@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -441,6 +442,40 @@ TEST_CASE("pushrun: without a gateway the report goes to a textfile or stderr",
   }
 }
 
+// Before, each pair wrote the same file and the second run silently replaced the first's.
+TEST_CASE("pushrun: groups that differ never share a textfile", "[e2e][integration]") {
+  TempDir dir;
+  struct Run {
+    std::vector<std::string> group;
+    int status;
+  };
+  const std::vector<std::pair<Run, Run>> pairs = {
+      {{{"--job", "a/b"}, 1}, {{"--job", "a_b"}, 2}},
+      {{{"--job", "j", "-g", "v=a\"b"}, 3}, {{"--job", "j", "-g", "v=a_b"}, 4}},
+      {{{"--job", "a@b=c"}, 5}, {{"--job", "a", "-g", "b=c"}, 6}},
+  };
+  for (const auto& [one, other] : pairs) {
+    for (const Run& run : {one, other}) {
+      std::vector<std::string> args{"--textfile-dir", dir.path};
+      args.insert(args.end(), run.group.begin(), run.group.end());
+      args.insert(args.end(), {"--", "/bin/sh", "-c", "exit " + std::to_string(run.status)});
+      REQUIRE(Pushrun(args).status() == run.status);
+    }
+  }
+  std::set<int> statuses;
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path)) {
+    const std::string text = ReadFile(entry.path());
+    const auto at = text.find("pushrun_exit_code{");
+    REQUIRE(at != std::string::npos);
+    const auto end = text.find('\n', at);
+    statuses.insert(std::stoi(text.substr(text.rfind(' ', end) + 1, end)));
+    ++files;
+  }
+  CHECK(files == 6);
+  CHECK(statuses == std::set<int>{1, 2, 3, 4, 5, 6});
+}
+
 TEST_CASE("pushrun lint: 0 for a good file, 1 with file:line:col for a bad one",
           "[e2e][integration]") {
   TempDir dir;
@@ -452,6 +487,32 @@ TEST_CASE("pushrun lint: 0 for a good file, 1 with file:line:col for a bad one",
   const auto result = Pushrun({"lint", bad});
   CHECK(result.status() == 1);
   CHECK_THAT(result.err, Catch::StartsWith(bad + ":2:9: "));
+}
+
+TEST_CASE("pushrun lint: histograms and counters are checked as the exposition format defines",
+          "[e2e][integration]") {
+  TempDir dir;
+  const std::string file = dir.path + "/metrics.prom";
+  struct Case {
+    std::string content;
+    std::string message;
+  };
+  const std::string histogram = "# TYPE h histogram\n";
+  const Case bad = GENERATE_COPY(
+      Case{"# TYPE c_total counter\nc_total -2\n", ":2:1: counter \"c_total\" is negative (-2)"},
+      Case{histogram + "h_bucket{le=\"1\"} 1\nh_count 1\n",
+           ":2:1: histogram \"h\" has no le=\"+Inf\""},
+      Case{histogram + "h_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n",
+           ":3:1: histogram \"h\" is not cumulative"},
+      Case{histogram + "h_bucket{le=\"1\"} -1\nh_bucket{le=\"+Inf\"} 0\nh_count 0\n",
+           ":2:1: histogram bucket of \"h\" is negative"},
+      Case{histogram + "h_bucket{le=\"+Inf\"} 3\nh_count 4\n",
+           ":3:1: histogram \"h\": _count (4) differs from the le=\"+Inf\" bucket (3)"});
+  CAPTURE(bad.content);
+  std::ofstream(file) << bad.content;
+  const auto result = Pushrun({"lint", file});
+  CHECK(result.status() == 1);
+  CHECK_THAT(result.err, Catch::StartsWith(file + bad.message));
 }
 
 #endif  // PUSHRUN_BINARY

@@ -1,6 +1,7 @@
 // Fuzzes the Pushgateway group path encoder (GroupPath). Properties checked on every input:
-// - it throws PushError(kValidation) exactly when the job is empty or a grouping label name is
-//   not allowed ("job", not [a-zA-Z_][a-zA-Z0-9_]*, or "__..."), and nothing else ever escapes;
+// - it throws PushError(kValidation) exactly when the job is empty, the job or a grouping value
+//   is not UTF-8, or a grouping label name is not allowed ("job", not [a-zA-Z_][a-zA-Z0-9_]*,
+//   or "__..."), and nothing else ever escapes;
 // - an accepted path starts with "/metrics/job/" (or "job@base64/"), holds only bytes that no
 // server or client
 //   rewrites ([A-Za-z0-9._~-], '/', '@', '='), never "//", '%', '+', nor a "." or ".." segment
@@ -19,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pushrun/metrics/names.h"
 #include "pushrun/metrics/pushgateway.h"
 
 namespace {
@@ -126,8 +128,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::size_t i = 1; i + 1 < fields.size(); i += 2)
     params.groupings[fields[i]] = fields[i + 1];
 
-  bool valid = !params.job_name.empty();
-  for (const auto& [name, value] : params.groupings) valid = valid && IsValidName(name);
+  bool valid = !params.job_name.empty() && pushrun::metrics::IsValidUtf8(params.job_name);
+  for (const auto& [name, value] : params.groupings) {
+    valid = valid && IsValidName(name) && pushrun::metrics::IsValidUtf8(value);
+  }
 
   std::string path;
   try {

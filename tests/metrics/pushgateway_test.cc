@@ -313,6 +313,14 @@ TEST_CASE("Pushgateway: invalid pushes fail validation before any request is sen
     params.groupings = {{"1a", "x"}};
     reason = "1a";
   }
+  SECTION("a job name that is not UTF-8") {
+    params.job_name = "j\xff";
+    reason = "job name is not valid UTF-8";
+  }
+  SECTION("a grouping value that is not UTF-8 (an overlong '/')") {
+    params.groupings = {{"path", "\xc0\xaf"}};
+    reason = "grouping label \"path\" is not valid UTF-8";
+  }
   SECTION("a series carrying the job label") {
     Gauge g({.name = "g", .help = "h", .label_names = {"job"}, .registries = {&f.registry}});
     g.Labels({"other"}).Set(1);
@@ -386,6 +394,22 @@ TEST_CASE("Pushgateway: a redirect is an error, not followed and not retried", "
     CHECK_THAT(e.what(), Catch::Contains("not followed"));
   }
   CHECK(f.transport->requests().size() == 1);
+}
+
+TEST_CASE("Pushgateway: a hostile Location is named cleaned, cut and without credentials",
+          "[metrics][push]") {
+  const std::string location = "http://u:s3cret@evil/\x1b]0;owned\x07" + std::string(5000, 'a');
+  Fixture f({Step{.status = 302, .headers = {{"location", location}}}});
+  try {
+    f.gateway->Push({.job_name = "j"});
+    FAIL("no error");
+  } catch (const PushError& e) {
+    const std::string message = e.what();
+    CHECK_THAT(message, Catch::Contains("location: http://evil/\\x1b]0;owned\\x07aaa"));
+    CHECK_THAT(message, !Catch::Contains("s3cret"));
+    CHECK(message.find('\x1b') == std::string::npos);
+    CHECK(message.size() < 1000);
+  }
 }
 
 TEST_CASE("Pushgateway: retryable failures are retried and the body is resent whole",

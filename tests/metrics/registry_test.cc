@@ -4,6 +4,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pushrun/metrics/metric.h"
@@ -139,4 +140,21 @@ TEST_CASE("Registry: format and content type", "[metrics][registry]") {
   registry.set_format(ExpositionFormat::kOpenMetrics);
   CHECK(registry.ContentType() == "application/openmetrics-text; version=1.0.0; charset=utf-8");
   CHECK(registry.Serialize() == "# EOF\n");
+}
+
+// A data race only a ThreadSanitizer build (`make tsan`, tag [concurrency]) sees: before the
+// format became atomic it reported set_format writing while Serialize read.
+TEST_CASE("Registry: set_format while other threads serialize is no data race",
+          "[metrics][registry][concurrency]") {
+  Registry registry;
+  std::thread reader([&registry] {
+    for (int i = 0; i < 200; ++i) {
+      const std::string text = registry.Serialize();
+      CHECK((text.empty() || text == "# EOF\n"));
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    registry.set_format(i % 2 ? ExpositionFormat::kOpenMetrics : ExpositionFormat::kPrometheusText);
+  }
+  reader.join();
 }

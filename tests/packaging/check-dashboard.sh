@@ -40,7 +40,7 @@ def walk(panels):
 substitutions = {
     "job": "nightly_backup|hourly_export", "datasource": "prometheus",
     "__interval": "1m", "__rate_interval": "4m", "__range": "1d", "__range_s": "86400",
-    "__interval_ms": "60000", "__range_ms": "86400000",
+    "__interval_ms": "60000", "__range_ms": "86400000", "progress_metric": "progress",
 }
 def substitute(expr):
     def repl(m):
@@ -75,13 +75,18 @@ for p in walk(dash.get("panels", [])):
         if '$job' not in expr:
             errors.append(f"a query of panel '{title}' ignores the job variable: {expr}")
         seen_metrics.update(re.findall(r"\b(pushrun_\w+|push_\w+)", expr))
+        if "$progress_metric" in expr:
+            seen_metrics.add("progress")
         exprs.append((title, substitute(expr)))
 
 for metric in ("pushrun_last_success_timestamp_seconds", "pushrun_duration_seconds",
                "pushrun_exit_code", "pushrun_cpu_user_seconds", "pushrun_cpu_system_seconds",
-               "pushrun_max_rss_bytes"):
+               "pushrun_max_rss_bytes", "pushrun_live_memory_bytes",
+               "pushrun_heartbeat_timestamp_seconds"):
     if metric not in seen_metrics:
         errors.append(f"no panel shows {metric}")
+if "progress" not in seen_metrics:
+    errors.append("no panel shows the sidecar progress gauge ($progress_metric)")
 
 with open(out, "w") as f:
     f.write("groups:\n  - name: dashboard\n    rules:\n")

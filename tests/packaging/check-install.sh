@@ -37,7 +37,8 @@ done
 
 expected='# HELP consumer_jobs_total Jobs the consumer processed.
 # TYPE consumer_jobs_total counter
-consumer_jobs_total{queue="default"} 3'
+consumer_jobs_total{queue="default"} 3
+http://127.0.0.1:9091/prefix/metrics/job/consumer'
 
 # 1. CMake package. Copy the consumer so nothing of pushrun's own tree is in reach.
 cp -r "$consumer" "$work/consumer"
@@ -51,19 +52,21 @@ got=$("$work/build-cmake/consumer")
 $got"
 echo "ok   find_package(pushrun) -> pushrun::metrics"
 
-# 2. pkg-config. A static library needs --static for its private dependencies.
+# 2. pkg-config, with plain --libs as a user types it: the .pc file must name every library
+# the installed archive needs without --static. Then with --static, which must work too.
 export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
 pkg-config --exists pushrun-metrics || fail "pkg-config does not find pushrun-metrics"
-static=()
-if [ -e "$prefix/$libdir/libpushrun-metrics.a" ] && [ ! -e "$prefix/$libdir/libpushrun-metrics.so" ]; then
-  static=(--static)
-fi
-# shellcheck disable=SC2046 # pkg-config's output is meant to be split into words
-c++ -o "$work/consumer-pc" "$work/consumer/main.cc" \
-  $(pkg-config --cflags pushrun-metrics) $(pkg-config --libs "${static[@]}" pushrun-metrics) \
-  2>"$work/pc.log" || { cat "$work/pc.log" >&2; fail "building the consumer with pkg-config failed"; }
-got=$(LD_LIBRARY_PATH=$prefix/$libdir "$work/consumer-pc")
-[ "$got" = "$expected" ] || fail "consumer (pkg-config) printed:
+for mode in plain static; do
+  flags=()
+  [ "$mode" = plain ] || flags=(--static)
+  libs=$(pkg-config --libs "${flags[@]}" pushrun-metrics)
+  # shellcheck disable=SC2046 # pkg-config's output is meant to be split into words
+  c++ -o "$work/consumer-pc" "$work/consumer/main.cc" $(pkg-config --cflags pushrun-metrics) \
+    $libs 2>"$work/pc.log" || {
+    cat "$work/pc.log" >&2; fail "building the consumer with pkg-config --libs ($mode) failed"; }
+  got=$(LD_LIBRARY_PATH=$prefix/$libdir "$work/consumer-pc")
+  [ "$got" = "$expected" ] || fail "consumer (pkg-config, $mode) printed:
 $got"
-echo "ok   pkg-config pushrun-metrics ($(pkg-config --libs "${static[@]}" pushrun-metrics | sed "s|$prefix|PREFIX|g"))"
+  echo "ok   pkg-config --libs ($mode) pushrun-metrics: ${libs//$prefix/PREFIX}"
+done
 echo "check-install: ok"

@@ -134,3 +134,55 @@ TEST_CASE("Parser: errors about a 1 MB metric name quote only its start",
   CHECK(result.error->message == "expected a value after metric name \"" + std::string(60, 'n') +
                                      "...\", found end of line");
 }
+
+TEST_CASE("Bad sidecar: histograms and counters must hold what the exposition format defines",
+          "[runner][sidecar][bad-input]") {
+  const std::string kHistogram = "# TYPE h histogram\n";
+  const BadInput input = GENERATE_COPY(
+      BadInput{"a negative counter",
+               "# TYPE c_total counter\nc_total{a=\"x\"} 1\nc_total{a=\"y\"} -1\n",
+               ":3:1: counter \"c_total\" is negative (-1)"},
+      BadInput{"no +Inf bucket",
+               kHistogram + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"2\"} 2\nh_sum 3\nh_count 2\n",
+               ":2:1: histogram \"h\" has no le=\"+Inf\" bucket"},
+      BadInput{"buckets that are not cumulative",
+               kHistogram + "h_bucket{le=\"1\"} 5\nh_bucket{le=\"2\"} 3\nh_bucket{le=\"+Inf\"} 5\n"
+                            "h_sum 3\nh_count 5\n",
+               ":3:1: histogram \"h\" is not cumulative: the bucket le=\"2\" (3) is below the "
+               "bucket le=\"1\" (5)"},
+      BadInput{"not cumulative in the order of le, whatever the order of lines",
+               kHistogram + "h_bucket{le=\"+Inf\"} 1\nh_bucket{le=\"10\"} 4\nh_sum 3\nh_count 1\n",
+               ":2:1: histogram \"h\" is not cumulative: the bucket le=\"+Inf\" (1)"},
+      BadInput{"a negative bucket",
+               kHistogram + "h_bucket{le=\"1\"} -1\nh_bucket{le=\"+Inf\"} 0\nh_sum 0\nh_count 0\n",
+               ":2:1: histogram bucket of \"h\" is negative (-1)"},
+      BadInput{"a +Inf bucket other than _count",
+               kHistogram + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 7\n",
+               ":5:1: histogram \"h\": _count (7) differs from the le=\"+Inf\" bucket (2)"},
+      BadInput{"one good series and one without +Inf",
+               kHistogram + "h_bucket{s=\"a\",le=\"+Inf\"} 1\nh_count{s=\"a\"} 1\n"
+                            "h_bucket{s=\"b\",le=\"1\"} 1\nh_count{s=\"b\"} 1\n",
+               "histogram \"h\" has no le=\"+Inf\" bucket"});
+  CAPTURE(input.what);
+  TempDir dir;
+  const std::string path = dir.path + "/metrics.prom";
+  std::ofstream(path, std::ios::binary) << input.content;
+  const SidecarResult result = ReadSidecarFile(path, SidecarRules{});
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(*result.error, Catch::StartsWith(path));
+  CHECK_THAT(*result.error, Catch::Contains(input.message));
+}
+
+TEST_CASE("Bad sidecar: well-formed histograms per series and zero counters are accepted",
+          "[runner][sidecar]") {
+  TempDir dir;
+  const std::string path = dir.path + "/metrics.prom";
+  std::ofstream(path) << "# TYPE h histogram\n"
+                         "h_bucket{s=\"a\",le=\"0.5\"} 0\nh_bucket{s=\"a\",le=\"1e3\"} 2\n"
+                         "h_bucket{s=\"a\",le=\"+Inf\"} 2\nh_sum{s=\"a\"} -4\nh_count{s=\"a\"} 2\n"
+                         "h_bucket{s=\"b\",le=\"+Inf\"} 0\nh_sum{s=\"b\"} 0\nh_count{s=\"b\"} 0\n"
+                         "# TYPE c_total counter\nc_total 0\n# TYPE g gauge\ng -5\n";
+  const SidecarResult result = ReadSidecarFile(path, SidecarRules{});
+  CHECK(result.ok());
+  CHECK(result.families.size() == 3);
+}

@@ -1,5 +1,6 @@
 #include "pushrun/runner/child.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -97,6 +98,68 @@ TEST_CASE("RunChild: an executable script without #! runs with /bin/sh, as execv
   ChildSpec spec;
   spec.argv = {dir.path + "/script"};
   CHECK(RunChild(spec).WrapperExitCode() == 7);
+}
+
+TEST_CASE("RunChild: a script whose #! names a missing interpreter is 127, naming it",
+          "[runner][child][integration]") {
+  TempDir dir;
+  dir.File("script", "#!/nonexistent-pushrun-dir/interpreter -x\nexit 0\n", 0755);
+  ChildSpec spec;
+  spec.argv = {dir.path + "/script"};
+  const ChildOutcome outcome = RunChild(spec);
+  CHECK(outcome.spawn_failure == SpawnFailure::kNotFound);
+  CHECK(outcome.WrapperExitCode() == 127);
+  CHECK_THAT(outcome.spawn_error,
+             Catch::Contains("bad interpreter /nonexistent-pushrun-dir/interpreter:"));
+  CHECK_THAT(outcome.spawn_error, Catch::Contains(spec.argv[0]));
+}
+
+TEST_CASE("RunChild: argv[0] reaches the command as given, not as found in PATH",
+          "[runner][child][integration]") {
+  TempDir dir;
+  ChildSpec spec;
+  spec.argv = {"sh", "-c", "printf '%s' \"$0\" > \"$OUT\""};
+  spec.extra_env = {"OUT=" + dir.path + "/out"};
+  REQUIRE(RunChild(spec).WrapperExitCode() == 0);
+  CHECK(ReadFile(dir.path + "/out") == "sh");
+}
+
+TEST_CASE("RunChild: the command inherits every open file descriptor, e.g. fd 9",
+          "[runner][child][integration]") {
+  // A make jobserver, systemd's LISTEN_FDS or a flock held by a wrapper script: all fds that
+  // are not close-on-exec must reach the command.
+  TempDir dir;
+  const std::string file = dir.path + "/nine";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  REQUIRE(::dup2(fd, 9) == 9);
+  ::close(fd);
+  const ChildOutcome outcome = RunChild(Sh("echo through-nine >&9"));
+  ::close(9);
+  CHECK(outcome.WrapperExitCode() == 0);
+  CHECK(ReadFile(file) == "through-nine\n");
+}
+
+TEST_CASE("RunChild: the environment loses unset_env names and prefixes, then gains extra_env",
+          "[runner][child][integration]") {
+  TempDir dir;
+  ::setenv("PUSHRUN_TEST_SETTING", "outer", 1);
+  ::setenv("PUSHRUN_TEST_TOKEN_VAR", "s3cret", 1);
+  ::setenv("PUSHRUN_TEST_KEPT", "kept", 1);
+  ChildSpec spec = Sh("env > \"$OUT\"");
+  spec.unset_env = {"PUSHRUN_TEST_S*", "PUSHRUN_TEST_TOKEN_VAR"};
+  spec.extra_env = {"OUT=" + dir.path + "/env", "PUSHRUN_TEST_SETTING=inner"};
+  const ChildOutcome outcome = RunChild(spec);
+  ::unsetenv("PUSHRUN_TEST_SETTING");
+  ::unsetenv("PUSHRUN_TEST_TOKEN_VAR");
+  ::unsetenv("PUSHRUN_TEST_KEPT");
+  REQUIRE(outcome.WrapperExitCode() == 0);
+  const std::string env = ReadFile(dir.path + "/env");
+  CHECK_THAT(env, Catch::Contains("PUSHRUN_TEST_KEPT=kept\n"));
+  CHECK_THAT(env, Catch::Contains("PUSHRUN_TEST_SETTING=inner\n"));
+  CHECK_THAT(env, !Catch::Contains("outer"));
+  CHECK_THAT(env, !Catch::Contains("s3cret"));
+  CHECK_THAT(env, Catch::Contains("PATH="));
 }
 
 TEST_CASE("RunChild: a command is looked up in PATH and gets extra environment variables",
@@ -201,6 +264,25 @@ TEST_CASE("RunChild: the command starts with an empty signal mask and default di
 
   REQUIRE(outcome.WrapperExitCode() == 0);
   CHECK(ReadFile(dir.path + "/status") == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+}
+
+TEST_CASE("RunChild: ignored_signals start ignored in the command and are not forwarded",
+          "[runner][child][integration]") {
+  TempDir dir;
+  // What `nohup pushrun -- job` hands over: HUP ignored, and pushrun ignores it too.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  struct sigaction old_hup {};
+  REQUIRE(sigaction(SIGHUP, &ignore, &old_hup) == 0);
+  ChildSpec spec = Sh("kill -HUP $PPID; exec grep SigIgn /proc/self/status > \"$OUT\"");
+  spec.extra_env = {"OUT=" + dir.path + "/status"};
+  spec.ignored_signals = {SIGHUP};
+  const ChildOutcome outcome = RunChild(spec);
+  sigaction(SIGHUP, &old_hup, nullptr);
+  REQUIRE(outcome.WrapperExitCode() == 0);
+  CHECK(outcome.received_signal == 0);  // discarded, as it would be for the job itself
+  CHECK(ReadFile(dir.path + "/status") == "SigIgn:\t0000000000000001\n");
 }
 
 TEST_CASE("RunChild: orphaned grandchildren that exit are reaped and counted",

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pushrun/metrics/exposition.h"
@@ -167,13 +169,54 @@ TEST_CASE("Deliver: a dry run prints method, URL and body and sends nothing", "[
   CHECK_THAT(out.str(), Catch::Contains("pushrun_exit_code 3\n"));
 }
 
+TEST_CASE("Deliver: textfile names stay as they were for plain jobs and values",
+          "[runner][deliver]") {
+  using pushrun::runner::TextfileName;
+  CHECK(TextfileName("nightly-backup_2.x", {}) == "nightly-backup_2.x.prom");
+  CHECK(TextfileName("backup", {{"db", "main"}, {"env", "prod-1"}}) ==
+        "backup@db=main@env=prod-1.prom");
+  CHECK(TextfileName("backup", {{"db", ""}}) == "backup@db=.prom");
+}
+
+TEST_CASE("Deliver: different groups never share a textfile", "[runner][deliver]") {
+  using pushrun::runner::TextfileName;
+  using Grouping = std::map<std::string, std::string>;
+  struct Group {
+    std::string job;
+    Grouping grouping;
+  };
+  const std::vector<std::pair<Group, Group>> pairs = {
+      {{"a/b", {}}, {"a_b", {}}},
+      {{"j", {{"v", "a\"b"}}}, {"j", {{"v", "a_b"}}}},
+      {{"a@b=c", {}}, {"a", {{"b", "c"}}}},
+      {{".x", {}}, {"_.x", {}}},
+      {{"a%2Fb", {}}, {"a/b", {}}},
+      {{"j", {{"v", "a@w=b"}}}, {"j", {{"v", "a"}, {"w", "b"}}}},
+      {{std::string(300, 'x'), {}}, {std::string(299, 'x') + "y", {}}},
+  };
+  for (const auto& [one, other] : pairs) {
+    CAPTURE(one.job, other.job);
+    CHECK(TextfileName(one.job, one.grouping) != TextfileName(other.job, other.grouping));
+  }
+}
+
+TEST_CASE("Deliver: a textfile name too long for the file system is cut and hashed",
+          "[runner][deliver]") {
+  using pushrun::runner::TextfileName;
+  const std::string name = TextfileName(std::string(300, 'x'), {{"v", std::string(100, '/')}});
+  CHECK(name.size() <= 247);
+  CHECK_THAT(name, Catch::StartsWith(std::string(200, 'x')));
+  CHECK_THAT(name, Catch::Matches(".*~[0-9a-f]{16}\\.prom"));
+  CHECK(TextfileName(std::string(247 - 5, 'x'), {}) == std::string(242, 'x') + ".prom");
+}
+
 TEST_CASE("Deliver: textfiles are named after job and grouping and merge like a POST",
           "[runner][deliver]") {
   using pushrun::runner::TextfileName;
   CHECK(TextfileName("backup", {}) == "backup.prom");
   CHECK(TextfileName("backup", {{"env", "prod"}, {"db", "a/b c"}}) ==
-        "backup@db=a_b_c@env=prod.prom");
-  CHECK(TextfileName(".hidden", {}) == "_.hidden.prom");
+        "backup@db=a%2Fb%20c@env=prod.prom");
+  CHECK(TextfileName(".hidden", {}) == "%2Ehidden.prom");
 
   TempDir dir;
   Settings settings;

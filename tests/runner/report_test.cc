@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/names.h"
@@ -153,4 +155,95 @@ TEST_CASE("Report: reserved names are pushrun's prefix and the gateway's push ti
   CHECK_FALSE(IsReservedName("pushrunner_rows", "pushrun"));
   CHECK_FALSE(IsReservedName("pushrun", "pushrun"));
   CHECK_FALSE(IsReservedName("rows_processed", "pushrun"));
+}
+
+namespace {
+
+pushrun::runner::RunningReportInput Running() {
+  pushrun::runner::RunningReportInput input;
+  input.start = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'250));
+  input.now = input.start + std::chrono::milliseconds(30'500);
+  input.interval = std::chrono::milliseconds(500);
+  input.elapsed_seconds = 30.5;
+  input.tree.processes = 3;
+  input.tree.cpu_seconds = 12.25;
+  input.tree.memory_bytes = 209'715'200;
+  input.tree.memory_measure = pushrun::runner::MemoryMeasure::kRss;
+  return input;
+}
+
+std::vector<std::string> Names(const std::vector<MetricFamily>& families) {
+  std::vector<std::string> names;
+  for (const MetricFamily& family : families) names.push_back(family.name);
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("Report: a heartbeat says running, when, how often, how long and what it uses",
+          "[runner][report][heartbeat]") {
+  const auto families = pushrun::runner::BuildRunningReport(Running());
+  CHECK(ValueOf(families, "pushrun_running") == 1);
+  CHECK(ValueOf(families, "pushrun_start_timestamp_seconds") == 1'700'000'000.25);
+  CHECK(ValueOf(families, "pushrun_heartbeat_timestamp_seconds") == 1'700'000'030.75);
+  CHECK(ValueOf(families, "pushrun_heartbeat_interval_seconds") == 0.5);
+  CHECK(ValueOf(families, "pushrun_elapsed_seconds") == 30.5);
+  CHECK(ValueOf(families, "pushrun_live_cpu_seconds") == 12.25);
+  CHECK(ValueOf(families, "pushrun_live_processes") == 3);
+  CHECK(ValueOf(families, "pushrun_live_memory_bytes") == 209'715'200);
+  const auto memory = std::find_if(families.begin(), families.end(), [](const MetricFamily& f) {
+    return f.name == "pushrun_live_memory_bytes";
+  });
+  REQUIRE(memory != families.end());
+  CHECK(memory->samples[0].labels == pushrun::metrics::Labels{{.name = "measure", .value = "rss"}});
+  CHECK(pushrun::metrics::WriteText(families).find("# TYPE pushrun_exit_code") ==
+        std::string::npos);
+}
+
+TEST_CASE("Report: a heartbeat carries the sidecar snapshot after pushrun's own families",
+          "[runner][report][heartbeat]") {
+  const std::vector<MetricFamily> snapshot = {MetricFamily{
+      .name = "progress",
+      .help = "",
+      .type = MetricType::kGauge,
+      .samples = {{.name = "progress", .labels = {}, .value = 2, .timestamp_ms = {}}}}};
+  auto input = Running();
+  input.sidecar = &snapshot;
+  const auto families = pushrun::runner::BuildRunningReport(input);
+  CHECK(families.back().name == "progress");
+  CHECK(ValueOf(families, "progress") == 2);
+}
+
+TEST_CASE("Report: the heartbeat-only families are those a final report never has",
+          "[runner][report][heartbeat]") {
+  const std::string prefix = GENERATE(as<std::string>{}, "pushrun", "batch");
+  auto input = Running();
+  input.prefix = prefix;
+  ReportInput final_input;
+  final_input.prefix = prefix;
+  std::vector<std::string> running = Names(pushrun::runner::BuildRunningReport(input));
+  std::vector<std::string> final_report = Names(BuildFinalReport(Outcome(0), final_input));
+  std::sort(running.begin(), running.end());
+  std::sort(final_report.begin(), final_report.end());
+  std::vector<std::string> only_in_heartbeats;
+  std::set_difference(running.begin(), running.end(), final_report.begin(), final_report.end(),
+                      std::back_inserter(only_in_heartbeats));
+  std::vector<std::string> listed = pushrun::runner::HeartbeatOnlyFamilyNames(prefix);
+  std::sort(listed.begin(), listed.end());
+  CHECK(listed == only_in_heartbeats);
+  CHECK(listed.size() == 6);
+}
+
+TEST_CASE("Report: deletions are empty families for names the report does not carry",
+          "[runner][report][heartbeat]") {
+  std::vector<MetricFamily> report = BuildFinalReport(Outcome(0), ReportInput{});
+  const std::size_t core = report.size();
+  pushrun::runner::AppendDeletions(
+      report, {"pushrun_elapsed_seconds", "pushrun_running", "progress", "progress"});
+  REQUIRE(report.size() == core + 2);
+  CHECK(report[core].name == "pushrun_elapsed_seconds");
+  CHECK(report[core].samples.empty());
+  CHECK(report[core + 1].name == "progress");
+  CHECK(report[core + 1].samples.empty());
+  CHECK(ValueOf(report, "pushrun_running") == 0);
 }

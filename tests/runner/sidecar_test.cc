@@ -283,3 +283,95 @@ TEST_CASE("Sidecar: a user-given path is neither created nor removed", "[runner]
   }
   CHECK(std::filesystem::exists(path));
 }
+
+// The hostile command of issue 14: it replaces the folder holding $PUSHRUN_METRICS_FILE by a
+// symlink to another folder, whose metrics.prom pushrun then read, pushed and unlinked.
+TEST_CASE("Sidecar: a private directory swapped for a symlink is refused, the target untouched",
+          "[runner][sidecar][bad-input]") {
+  TempDir tmpdir;
+  TempDir other;
+  const std::string victim = other.path + "/metrics.prom";
+  std::ofstream(victim) << "# TYPE stolen gauge\nstolen 1\n";
+  const ScopedEnv t("TMPDIR", tmpdir.path.c_str());
+  std::string error;
+  auto sidecar = SidecarFile::CreatePrivate(&error);
+  REQUIRE(sidecar.has_value());
+  const std::string directory = sidecar->directory();
+  std::ofstream(sidecar->path()) << "# TYPE own gauge\nown 1\n";
+  const bool keep_original = GENERATE(true, false);
+  CAPTURE(keep_original);
+  if (keep_original) {
+    std::filesystem::rename(directory, directory + ".moved");
+  } else {
+    std::filesystem::remove_all(directory);
+  }
+  std::filesystem::create_directory_symlink(other.path, directory);
+
+  const auto result = sidecar->Read(Rules());
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(*result.error, Catch::Contains(directory + ": the private directory was replaced by "
+                                                        "a symbolic link"));
+  CHECK(result.families.empty());
+  sidecar.reset();
+  CHECK(pushrun::testing::ReadFile(victim) == "# TYPE stolen gauge\nstolen 1\n");
+  CHECK(std::filesystem::is_symlink(directory));
+  if (keep_original) {
+    // The held directory itself was emptied through its descriptor.
+    CHECK(std::filesystem::is_empty(directory + ".moved"));
+  }
+}
+
+TEST_CASE("Sidecar: inside the private directory a symlink or a FIFO is refused",
+          "[runner][sidecar][bad-input]") {
+  TempDir other;
+  const std::string victim = other.path + "/secret.prom";
+  std::ofstream(victim) << "stolen 1\n";
+  std::string error;
+  auto sidecar = SidecarFile::CreatePrivate(&error);
+  REQUIRE(sidecar.has_value());
+  std::filesystem::remove(sidecar->path());
+  const bool fifo = GENERATE(false, true);
+  CAPTURE(fifo);
+  if (fifo) {
+    REQUIRE(::mkfifo(sidecar->path().c_str(), 0600) == 0);
+  } else {
+    std::filesystem::create_symlink(victim, sidecar->path());
+  }
+  const auto result = sidecar->Read(Rules());
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(*result.error, Catch::StartsWith(sidecar->path() + ": "));
+  sidecar.reset();
+  CHECK(std::filesystem::exists(victim));
+}
+
+TEST_CASE("Sidecar: a regular file renamed over the private sidecar is read", "[runner][sidecar]") {
+  std::string error;
+  auto sidecar = SidecarFile::CreatePrivate(&error);
+  REQUIRE(sidecar.has_value());
+  const std::string staged = sidecar->directory() + "/next.tmp";
+  std::ofstream(staged) << "# TYPE rows gauge\nrows 7\n";
+  std::filesystem::rename(staged, sidecar->path());
+  const auto result = sidecar->Read(Rules());
+  REQUIRE(result.ok());
+  REQUIRE(result.families.size() == 1);
+  CHECK(result.families[0].samples[0].value == 7);
+  const std::string directory = sidecar->directory();
+  sidecar.reset();
+  CHECK_FALSE(std::filesystem::exists(directory));
+}
+
+TEST_CASE("Sidecar: a directory tree the command left in the private directory is removed",
+          "[runner][sidecar]") {
+  TempDir other;
+  std::ofstream(other.path + "/keep") << "x";
+  std::string error;
+  auto sidecar = SidecarFile::CreatePrivate(&error);
+  REQUIRE(sidecar.has_value());
+  const std::string directory = sidecar->directory();
+  std::filesystem::create_directories(directory + "/a/b");
+  std::ofstream(directory + "/a/b/f") << "x";
+  std::filesystem::create_directory_symlink(other.path, directory + "/a/link");
+  sidecar.reset();
+  CHECK_FALSE(std::filesystem::exists(directory));
+  CHECK(std::filesystem::exists(other.path + "/keep"));
+}

@@ -2,9 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "pushrun/metrics/parser.h"
 #include "pushrun/runner/bounded_read.h"
@@ -291,4 +294,250 @@ TEST_CASE("Spool: a DELETE file with a body is reported as corrupt, left in plac
   CHECK(listing.reports.empty());
   REQUIRE(listing.problems.size() == 1);
   CHECK_THAT(listing.problems[0], Catch::Contains("DELETE with a body"));
+}
+
+TEST_CASE("Spool: two concurrent flushes send each spooled report once",
+          "[runner][spool][concurrency]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  constexpr int kReports = 300;
+  for (int i = 0; i < kReports; ++i) {
+    REQUIRE(spool.Store(Report("j", kFailure, std::to_string(i))).empty());
+  }
+  std::atomic<int> sent{0};
+  auto flush = [&] {
+    spool.Flush([&](const SpooledReport&) {
+      ++sent;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));  // a request takes time
+      return SendOutcome{};
+    });
+  };
+  std::thread one(flush), other(flush);
+  one.join();
+  other.join();
+  CHECK(sent == kReports);
+  CHECK(spool.List().reports.empty());
+}
+
+TEST_CASE("Spool: a flush leaves a group whose turn another sender holds to it",
+          "[runner][spool]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  const SpooledReport report = Report("j", kFailure);
+  REQUIRE(spool.Store(report).empty());
+  std::string error;
+  auto turn = spool.TakeTurn(report.params, Spool::Clock::now(), &error);
+  REQUIRE(turn);
+  int sent = 0;
+  const Spool::FlushResult result = spool.Flush([&](const SpooledReport&) {
+    ++sent;
+    return SendOutcome{};
+  });
+  CHECK(sent == 0);
+  REQUIRE(result.busy.size() == 1);
+  CHECK_THAT(result.busy[0], Catch::Contains("another pushrun is delivering this group"));
+  CHECK(result.errors.empty());
+  CHECK(spool.List().reports.size() == 1);
+  // A second taker waits no longer than it was told to.
+  bool busy = false;
+  const auto start = Spool::Clock::now();
+  CHECK_FALSE(spool.TakeTurn(report.params, start + std::chrono::milliseconds(100), &error, &busy));
+  CHECK(busy);
+  CHECK(Spool::Clock::now() - start >= std::chrono::milliseconds(100));
+}
+
+TEST_CASE("Spool: a report older than the group's last delivered one is set aside, not sent",
+          "[runner][spool]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  SpooledReport stale = Report("j", kFailure);
+  stale.ended = 1700000050;
+  REQUIRE(spool.Store(stale).empty());
+  {
+    std::string error;
+    auto turn = spool.TakeTurn(stale.params, Spool::Clock::now(), &error);
+    REQUIRE(turn);
+    turn->RecordDelivered(1700000100);  // a later run delivered its report directly
+    turn->RecordDelivered(1700000070);  // the record only moves forward
+    CHECK(turn->last_delivered() == 1700000100);
+  }
+  int sent = 0;
+  const Spool::FlushResult result = spool.Flush([&](const SpooledReport&) {
+    ++sent;
+    return SendOutcome{};
+  });
+  CHECK(sent == 0);
+  CHECK(result.errors.empty());
+  REQUIRE(result.superseded.size() == 1);
+  CHECK_THAT(result.superseded[0], Catch::Contains("before the group's last delivered report"));
+  CHECK_THAT(result.superseded[0], Catch::Contains("/superseded/group-"));
+  CHECK(spool.List().reports.empty());
+  std::size_t kept = 0;
+  for (const auto& entry : fs::directory_iterator(spool.superseded_dir())) {
+    CHECK_THAT(pushrun::testing::ReadFile(entry.path()), Catch::Contains("pushrun_exit_code 3"));
+    ++kept;
+  }
+  CHECK(kept == 1);
+}
+
+TEST_CASE("Spool: reports of a group combine in the order their runs ended, not of arrival",
+          "[runner][spool]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
+  SpooledReport later = Report("j", kFailure);
+  later.ended = 1700000200;
+  SpooledReport earlier = Report("j", kSuccess);
+  earlier.ended = 1700000100;
+  REQUIRE(spool.Store(later).empty());
+  REQUIRE(spool.Store(earlier).empty());  // reached the spool last, but ended first
+  const auto listing = spool.List();
+  REQUIRE(listing.reports.size() == 1);
+  CHECK(listing.reports[0].ended == 1700000200);
+  CHECK_THAT(listing.reports[0].body, Catch::Contains("pushrun_exit_code 3\n"));
+  // The earlier success's timestamp is kept, as sending both in order would have left it.
+  CHECK_THAT(listing.reports[0].body,
+             Catch::Contains("pushrun_last_success_timestamp_seconds 1700000000\n"));
+}
+
+TEST_CASE("Spool: a target other than the one gateway gets its own entries", "[runner][spool]") {
+  SpoolDir dir;
+  const Spool gateway(dir.path, "x");
+  const Spool remote(dir.path, "x", "remote-write https://rw.example/api/v1/write");
+  REQUIRE(gateway.Store(Report("j", kFailure)).empty());
+  REQUIRE(remote.Store(Report("j", kSuccess)).empty());
+  // Both files are in the one directory, under different names.
+  CHECK(gateway.List().reports.size() == 2);
+  std::string error;
+  auto one = gateway.TakeTurn(Report("j", "").params, Spool::Clock::now(), &error);
+  REQUIRE(one);
+  CHECK(remote.TakeTurn(Report("j", "").params, Spool::Clock::now(), &error));
+}
+
+// ssh's StrictModes for the spool: a report someone else could have planted is never sent
+// with our credentials. The tests run as root, so "another user" is a chown to uid 4242.
+TEST_CASE("Spool: a directory anyone may write to without the sticky bit is refused",
+          "[runner][spool][bad-input]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  REQUIRE(spool.Store(Report("j", kFailure)).empty());
+  REQUIRE(::chmod(dir.path.c_str(), 0777) == 0);
+  const std::string problem = spool.CheckPermissions();
+  CHECK_THAT(problem, Catch::Contains("is writable by anyone (mode 0777) without the sticky bit"));
+  int sent = 0;
+  const Spool::FlushResult result = spool.Flush([&](const SpooledReport&) {
+    ++sent;
+    return SendOutcome{};
+  });
+  CHECK(sent == 0);
+  REQUIRE(result.errors.size() == 1);
+  CHECK_THAT(result.errors[0], Catch::Contains(problem));
+  CHECK(spool.Store(Report("j", kSuccess)) == problem);
+  std::string error;
+  CHECK_FALSE(spool.TakeTurn(Report("j", "").params, Spool::Clock::now(), &error));
+  CHECK(error == problem);
+}
+
+TEST_CASE("Spool: a directory owned by another user (not root) is refused",
+          "[runner][spool][bad-input]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  REQUIRE(spool.Store(Report("j", kFailure)).empty());
+  REQUIRE(::chown(dir.path.c_str(), 4242, 4242) == 0);
+  CHECK_THAT(spool.CheckPermissions(),
+             Catch::Contains("is owned by uid 4242, neither this user (uid 0) nor root"));
+  CHECK(spool.List().reports.empty());
+}
+
+TEST_CASE("Spool: sticky world-writable and Kubernetes fsGroup directories are trusted",
+          "[runner][spool]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  REQUIRE(spool.Store(Report("j", kFailure)).empty());
+  // fsGroup: root-owned (as here), group-writable and setgid; files group-writable too.
+  const mode_t mode = GENERATE(mode_t{01777}, mode_t{02770}, mode_t{02775});
+  CAPTURE(mode);
+  REQUIRE(::chown(dir.path.c_str(), 0, 2000) == 0);
+  REQUIRE(::chmod(dir.path.c_str(), mode) == 0);
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    REQUIRE(::chmod(entry.path().c_str(), 0660) == 0);
+  }
+  CHECK(spool.CheckPermissions().empty());
+  const auto listing = spool.List();
+  CHECK(listing.problems.empty());
+  CHECK(listing.reports.size() == 1);
+}
+
+TEST_CASE("Spool: a report file another user owns, or anyone may write, is never sent",
+          "[runner][spool][bad-input]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  REQUIRE(spool.Store(Report("j", kFailure)).empty());
+  std::string file;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    if (entry.path().extension() == ".report") file = entry.path();
+  }
+  REQUIRE_FALSE(file.empty());
+  std::string expected;
+  SECTION("planted by another user") {
+    REQUIRE(::chown(file.c_str(), 4242, 4242) == 0);
+    expected = file + ": owned by uid 4242, neither this user (uid 0) nor root: refused, not sent";
+  }
+  SECTION("writable by anyone") {
+    REQUIRE(::chmod(file.c_str(), 0602) == 0);
+    expected = file + ": writable by anyone (mode 0602): refused, not sent";
+  }
+  int sent = 0;
+  auto send = [&](const SpooledReport&) {
+    ++sent;
+    return SendOutcome{};
+  };
+  const Spool::FlushResult all = spool.Flush(send);
+  const pushrun::metrics::PushParams group = Report("j", "").params;
+  const Spool::FlushResult one = spool.Flush(send, &group);
+  CHECK(sent == 0);
+  REQUIRE(all.errors.size() == 1);
+  CHECK_THAT(all.errors[0], Catch::StartsWith(expected));
+  REQUIRE(one.errors.size() == 1);
+  CHECK_THAT(one.errors[0], Catch::StartsWith(expected));
+  CHECK(fs::exists(file));
+}
+
+TEST_CASE("Spool: lock files of groups idle for long and with nothing spooled are pruned",
+          "[runner][spool]") {
+  SpoolDir dir;
+  const Spool spool(dir.path, "x");
+  const SpooledReport spooled = Report("j", kFailure, "spooled");
+  REQUIRE(spool.Store(spooled).empty());
+  const auto idle = Report("j", "", "idle").params;
+  const auto busy = Report("j", "", "busy").params;
+  const auto recent = Report("j", "", "recent").params;
+  std::string error;
+  for (const auto& group : {spooled.params, idle, busy, recent}) {
+    REQUIRE(spool.TakeTurn(group, Spool::Clock::now(), &error));
+  }
+  // Every lock file last written eight days ago, but the recent group's.
+  std::size_t locks = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    if (entry.path().extension() != ".lock" || entry.path().filename() == ".lock") continue;
+    ++locks;
+    fs::last_write_time(entry.path(), fs::file_time_type::clock::now() - std::chrono::hours(192));
+  }
+  REQUIRE(locks == 4);
+  {
+    auto turn = spool.TakeTurn(recent, Spool::Clock::now(), &error);
+    REQUIRE(turn);
+    turn->RecordDelivered(1700000000);  // a delivery writes the record, so the file is fresh
+  }
+  auto held = spool.TakeTurn(busy, Spool::Clock::now(), &error);
+  REQUIRE(held);
+  CHECK(spool.PruneRecords(std::chrono::hours(24 * 7)) == 1);  // only the idle group's
+  std::size_t left = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path)) {
+    left += entry.path().extension() == ".lock" && entry.path().filename() != ".lock";
+  }
+  CHECK(left == 3);
+  held.reset();
+  auto again = spool.TakeTurn(idle, Spool::Clock::now(), &error);
+  CHECK(again);
+  CHECK(again->last_delivered() == 0);
 }

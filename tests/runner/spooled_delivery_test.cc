@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -13,10 +14,13 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "pushrun/runner/overlap.h"
 #include "pushrun/runner/report.h"
 #include "support/fault_server.h"
+#include "support/pushgateway_process.h"
+#include "support/pushrun_binary.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -488,4 +492,62 @@ TEST_CASE("pushrun flush: a spooled delete is sent as DELETE; refused for good, 
   CHECK(requests[0].path == "/metrics/job/j");
   CHECK(SpooledCount(dir.path) == 0);
   CHECK(fs::exists(spool.rejected_dir()) == (status == 400));
+}
+
+// The hostile tester's race: a flush sending an old spooled report (exit 5) along a slow path
+// while a new run of the group succeeds. The run waits for the flush's turn, so the old report
+// lands first and the new one stays on the gateway.
+TEST_CASE("Spooled delivery: a run of a group waits for a flush sending the group's old report",
+          "[runner][spool][integration]") {
+  TempDir dir;
+  pushrun::testing::PushgatewayProcess gateway;
+  std::ostringstream err;
+  Logger log(err);
+  Settings settings = SettingsFor(gateway.url(), dir.path);
+  settings.push_deadline = milliseconds(10'000);
+  const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
+  SpooledReport old = Nightly("POST", "# TYPE pushrun_exit_code gauge\npushrun_exit_code 5\n");
+  old.ended = 1700000000;
+  REQUIRE(spool.Store(old).empty());
+
+  std::atomic<bool> sending{false};
+  std::thread flush([&] {
+    spool.Flush([&](const SpooledReport& report) {
+      sending = true;
+      std::this_thread::sleep_for(milliseconds(500));  // the slow path
+      return pushrun::runner::SendSpooledReport(settings, report);
+    });
+  });
+  while (!sending) std::this_thread::sleep_for(milliseconds(1));
+  const bool delivered = DeliverFinalReport(
+      settings, {Gauge("pushrun_exit_code", 0), Gauge("pushrun_end_timestamp_seconds", 1700000100)},
+      true, {}, PushDeadline(settings.push_deadline), log);
+  flush.join();
+  CHECK(delivered);
+  CHECK(pushrun::testing::PushedValue(gateway, "pushrun_exit_code", "nightly") == 0.0);
+  CHECK(SpooledCount(dir.path) == 0);
+}
+
+TEST_CASE("Spooled delivery: a report older than the group's last delivered one is not sent",
+          "[runner][spool][integration]") {
+  TempDir dir;
+  FaultServer server({ScriptedResponse::Status(200)});
+  std::ostringstream err;
+  Logger log(err);
+  const Settings settings = SettingsFor(server.url(), dir.path);
+  // The later run reaches the gateway first; the earlier one (slow sidecar, slow exit) after.
+  CHECK(DeliverFinalReport(
+      settings, {Gauge("pushrun_exit_code", 0), Gauge("pushrun_end_timestamp_seconds", 1700000200)},
+      true, {}, PushDeadline(settings.push_deadline), log));
+  CHECK_FALSE(DeliverFinalReport(
+      settings, {Gauge("pushrun_exit_code", 4), Gauge("pushrun_end_timestamp_seconds", 1700000100)},
+      false, {}, PushDeadline(settings.push_deadline), log));
+  REQUIRE(server.request_count() == 1);
+  CHECK_THAT(server.requests()[0].body, Catch::Contains("pushrun_exit_code 0\n"));
+  CHECK_THAT(err.str(), Catch::Contains("a later run of the group delivered its report first; "
+                                        "kept in " +
+                                        dir.path + "/superseded/group-"));
+  const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
+  REQUIRE(fs::is_directory(spool.superseded_dir()));
+  CHECK(SpooledCount(dir.path) == 0);
 }

@@ -23,6 +23,10 @@ struct FileRead {
 // a symbolic link only with `follow_symlinks`.
 FileRead ReadRegularFile(const std::string& path, std::size_t max_bytes, bool follow_symlinks,
                          std::string* out);
+// The same for `name` relative to the open directory `dir_fd` (openat), so a caller holding a
+// directory reads inside it even when its path has been swapped for another one.
+FileRead ReadRegularFileAt(int dir_fd, const std::string& name, std::size_t max_bytes,
+                           bool follow_symlinks, std::string* out);
 
 // What went wrong, in the words of the config's messages: the system's error text, "not a
 // regular file" or "larger than N bytes".

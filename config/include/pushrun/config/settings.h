@@ -38,6 +38,10 @@ struct Layer {
   std::optional<std::size_t> sidecar_max_bytes;
   std::optional<std::size_t> max_series;
   std::optional<std::vector<std::string>> command;
+  std::optional<bool> keep_env;  // pass the whole environment to the command, as given
+  // Names of the environment variables this layer read a credential from (password_env,
+  // bearer_token_env): the command does not see them unless keep_env.
+  std::vector<std::string> credential_env;
   // Push client settings.
   std::optional<Duration> push_timeout;
   std::optional<Duration> connect_timeout;
@@ -56,8 +60,9 @@ struct Layer {
 };
 
 struct Settings {
-  std::string gateway_url;  // empty: no gateway; the report goes to textfile_dir or stderr
-  std::string job;          // empty until defaulted from the command's base name
+  std::string gateway_url;        // empty: no gateway; the report goes to textfile_dir or stderr
+  std::string job;                // empty until defaulted from the command's base name
+  bool job_from_command = false;  // `job` is the command's base name (no job was given)
   std::map<std::string, std::string> grouping;
   PushMethod method = PushMethod::kPost;
   bool delete_on_success = false;
@@ -74,6 +79,11 @@ struct Settings {
   std::size_t sidecar_max_bytes = 16 * 1024 * 1024;
   std::size_t max_series = 100'000;
   std::vector<std::string> command;
+  // false: the command gets the environment without PUSHRUN_* variables and without
+  // credential_env; true: everything pushrun was given.
+  bool keep_env = false;
+  // Every variable any layer read a credential from, whether or not that credential is used.
+  std::vector<std::string> credential_env;
   Duration push_deadline{10'000};  // all push attempts of a run, well under k8s' 30 s grace
   metrics::PushOptions push;       // timeouts, retries, headers, auth, TLS, proxy, gzip
   // What the user should hear about how the layers combined (never a secret), one line each,

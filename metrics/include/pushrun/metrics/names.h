@@ -1,6 +1,7 @@
 #pragma once
 // Validation of metric and label names, shared by metrics, parser and Pushgateway client.
 
+#include <cstddef>
 #include <string_view>
 
 namespace pushrun::metrics {
@@ -14,6 +15,9 @@ bool IsValidUserLabelName(std::string_view name);
 // Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF); label values
 // and HELP texts must be UTF-8 for Prometheus.
 bool IsValidUtf8(std::string_view text);
+// The length of the well-formed UTF-8 character `text` starts with; 0 when it starts with a
+// byte that begins none (or is empty).
+std::size_t Utf8SequenceLength(std::string_view text);
 
 // Throw std::invalid_argument naming the offending string and the allowed syntax.
 void CheckMetricName(std::string_view name);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,8 +34,10 @@ class Registry {
   std::vector<MetricFamily> Collect() const;
 
   // The format used by Serialize() and ContentType(); pushes always use text 0.0.4.
-  ExpositionFormat format() const { return format_; }
-  void set_format(ExpositionFormat format) { format_ = format; }
+  // Safe to call while other threads serialize: a Serialize() running meanwhile uses one of
+  // the two formats for its whole output.
+  ExpositionFormat format() const { return format_.load(std::memory_order_relaxed); }
+  void set_format(ExpositionFormat format) { format_.store(format, std::memory_order_relaxed); }
   std::string Serialize() const;
   std::string_view ContentType() const;
 
@@ -50,7 +53,7 @@ class Registry {
     const Collectable* owner;
   };
   std::map<std::string, Claim, std::less<>> claims_;
-  ExpositionFormat format_;
+  std::atomic<ExpositionFormat> format_;
 };
 
 // The process-wide registry metrics register into when no registry is named.

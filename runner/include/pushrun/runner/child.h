@@ -1,7 +1,8 @@
 #pragma once
 // Runs the wrapped command and measures it, without changing what it does: it gets pushrun's
-// stdin/stdout/stderr, environment (plus extra variables), default signal dispositions and an
-// empty signal mask, in a process group of its own.
+// file descriptors (all of them, not only stdin/stdout/stderr), environment (less and plus the
+// variables the spec names), the signal dispositions a shell would give it and an empty signal
+// mask, in a process group of its own.
 
 #include <sys/resource.h>
 
@@ -13,9 +14,18 @@
 namespace pushrun::runner {
 
 struct ChildSpec {
-  std::vector<std::string> argv;         // argv[0] is looked up in PATH unless it has a '/'
-  std::vector<std::string> extra_env;    // "NAME=value", added to (overriding) the environment
-  std::chrono::milliseconds timeout{0};  // zero: none
+  std::vector<std::string> argv;       // argv[0] is looked up in PATH unless it has a '/'
+  std::vector<std::string> extra_env;  // "NAME=value", added to (overriding) the environment
+  // Variable names removed from the environment (before extra_env is added). A name ending in
+  // '*' removes every variable that starts with what comes before it: "PUSHRUN_*".
+  std::vector<std::string> unset_env;
+  // Signals the command starts with ignored; every other one starts at its default. Meant for
+  // the signals pushrun itself inherited ignored (HUP under nohup, INT and QUIT in a background
+  // job of a non-interactive shell): a shell leaves those ignored for what it runs, so
+  // `nohup pushrun -- job` works as `nohup job` does. They are not forwarded either: whoever
+  // started pushrun asked for them to be discarded.
+  std::vector<int> ignored_signals;
+  std::chrono::milliseconds timeout{0};          // zero: none
   std::chrono::milliseconds kill_after{10'000};  // SIGKILL this long after the timeout signal
   int timeout_signal = 15;
   // SIGKILL the command (not its group) when the thread that called RunChild dies first
@@ -50,7 +60,8 @@ struct ChildOutcome {
 
 // Blocks until the command and, when pushrun is the subreaper, every descendant it adopted
 // have been waited for (bounded: it does not wait for daemonized grandchildren after the
-// child's exit). Forwards TERM, INT, HUP, QUIT, USR1, USR2 to the child's process group.
+// child's exit). Forwards TERM, INT, HUP, QUIT, USR1, USR2 to the child's process group, except
+// those in spec.ignored_signals and those the process ignores.
 //
 // Process-wide effects, all undone before it returns except the first: the process becomes a
 // child subreaper (unless it is PID 1); the calling thread blocks the forwarded signals and

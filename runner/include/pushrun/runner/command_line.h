@@ -28,6 +28,7 @@ enum class Option {
   kTimeout,
   kKillAfter,
   kTimeoutSignal,
+  kKeepEnv,
   // Report
   kGateway,
   kJob,

@@ -59,8 +59,10 @@ bool IsGatewayUnavailable(const metrics::PushError& error);
 // The client's message, which quotes the gateway's answer as one bounded, clean line.
 std::string DescribePushError(const metrics::PushError& error);
 
-// "<job>.prom", or "<job>@<name>=<value>...prom" with the grouping labels (sorted); bytes
-// outside [A-Za-z0-9._=-] become '_' and a leading '.' becomes '_'.
+// "<job>.prom", or "<job>@<name>=<value>...prom" with the grouping labels (sorted). In the job
+// and the values, bytes outside [A-Za-z0-9._-] (and a leading '.' of the job) are written %XX,
+// so two groups never share a name; a name longer than 247 bytes becomes its first 200 bytes,
+// '~' and a hash of the whole name.
 std::string TextfileName(const std::string& job,
                          const std::map<std::string, std::string>& grouping);
 

@@ -31,12 +31,12 @@ struct LargeSidecar {
 // spool (whose older report must arrive first, and which keeps text).
 bool CanSendLargeSidecar(const config::Settings& settings, bool success, const DeliveryIo& io);
 
-// Reads and checks the sidecar at `path`. When it has at least kLargeSidecarBytes and passes,
-// pushes the report (built then by `report`) and the sidecar as protobuf: one attempt within
-// `deadline`, no retries. When that does not deliver (small or refused sidecar, gateway away
+// Reads and checks the sidecar (SidecarFile::ReadBytes). When it has at least kLargeSidecarBytes
+// and passes, pushes the report (built then by `report`) and the sidecar as protobuf: one attempt
+// within `deadline`, no retries. When that does not deliver (small or refused sidecar, gateway away
 // or refusing), `delivered` is false and the caller delivers as usual with the returned
 // sidecar result, which then has its retries, spool and fallback without the sidecar.
-LargeSidecar SendLargeSidecar(const config::Settings& settings, const std::string& path,
+LargeSidecar SendLargeSidecar(const config::Settings& settings, const SidecarFile& sidecar,
                               const SidecarRules& rules,
                               const std::function<std::vector<metrics::MetricFamily>()>& report,
                               const PushDeadline& deadline, Logger& log);

@@ -61,9 +61,13 @@ SidecarResult CheckSidecarBytes(std::string_view text, const std::string& path,
                                 std::string* protobuf = nullptr);
 
 // Where the command writes its sidecar. A private one is an empty 0600 file in a fresh 0700
-// directory (mkdtemp under $TMPDIR, else $XDG_RUNTIME_DIR, /dev/shm or /tmp), removed with
-// everything in it by the destructor. A user-given path (--sidecar) is neither created, truncated
-// nor removed.
+// directory (mkdtemp under $TMPDIR, else $XDG_RUNTIME_DIR, /dev/shm or /tmp), held open from
+// creation to removal: it is read and emptied through that directory (openat, unlinkat, never
+// following a symlink), so a command that swaps the directory's path for a symlink to another
+// one gets a refusal, and nothing outside is read or removed. Inside it, the file may be
+// replaced by a rename (that is how a command replaces it atomically), but a symlink or
+// anything other than a regular file is refused. A user-given path (--sidecar) is neither
+// created, truncated nor removed.
 class SidecarFile {
  public:
   // Returns nothing and sets `error` when the directory or file cannot be created.
@@ -82,13 +86,20 @@ class SidecarFile {
   // "PUSHRUN_METRICS_FILE=<path>" for the command's environment.
   std::string EnvironmentEntry() const;
 
+  // ReadSidecarBytes for this sidecar: a private one through its held directory, refused when
+  // its directory's path no longer names that directory.
+  std::string ReadBytes(const SidecarRules& rules, std::string* text) const;
+  // ReadSidecarFile for this sidecar, reading with ReadBytes.
+  SidecarResult Read(const SidecarRules& rules) const;
+
  private:
-  SidecarFile(std::string path, std::string directory)
-      : path_(std::move(path)), directory_(std::move(directory)) {}
+  SidecarFile(std::string path, std::string directory, int directory_fd)
+      : path_(std::move(path)), directory_(std::move(directory)), directory_fd_(directory_fd) {}
   void Remove();
 
   std::string path_;
   std::string directory_;
+  int directory_fd_ = -1;  // the private directory, open from creation to removal
 };
 
 }  // namespace pushrun::runner

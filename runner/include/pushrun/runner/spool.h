@@ -2,8 +2,18 @@
 // The spool: reports that could not be delivered, one file per group, kept until the gateway
 // accepts them. Files are written atomically and guarded by a lock on the directory, so
 // concurrent runs and `pushrun flush` never lose or mix up reports.
+//
+// The ordering rule, per (target, group) in one spool directory on one host: whoever sends a
+// report of the group (a run, its flush of the group's spooled report, `pushrun flush`) holds
+// the group's turn, an flock on "<dir>/.group-<hash>.lock", for the whole delivery, so two
+// senders never overtake each other and a spooled entry is sent by one process at most. The
+// lock file also records when the last report delivered for the group ended; a report that
+// ended before that is never sent after it: it is moved to "<dir>/superseded/".
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +26,28 @@ struct SpooledReport {
   metrics::PushParams params;
   std::string body;  // text format 0.0.4; empty for a DELETE
   std::string path;  // the spool file it was read from (empty before storing)
+  // When the run it reports on ended (Unix seconds): orders the reports of a group. 0 for a
+  // file spooled by a pushrun that did not record it: sent, never judged superseded.
+  double ended = 0;
+};
+
+// The right to deliver the reports of one (target, group), held from Spool::TakeTurn to
+// destruction; also the record of the last report delivered for it.
+class GroupTurn {
+ public:
+  GroupTurn(GroupTurn&& other) noexcept;
+  GroupTurn& operator=(GroupTurn&&) = delete;
+  ~GroupTurn();
+
+  // When the last report delivered for the group ended; 0 when none is recorded.
+  double last_delivered() const;
+  // Records that a report which ended at `ended` was delivered (kept if an even later one was).
+  void RecordDelivered(double ended);
+
+ private:
+  friend class Spool;
+  explicit GroupTurn(int fd) : fd_(fd) {}
+  int fd_ = -1;
 };
 
 // What a Spool::Sender made of one report.
@@ -28,7 +60,24 @@ class Spool {
  public:
   // `last_success_family` is kept from an older report when a newer one lacks it, so a failed
   // run spooled after a successful one does not lose the success timestamp.
-  Spool(std::string dir, std::string last_success_family);
+  // `target` names where the spooled reports go, so that each target of a report has its own
+  // entries, turns and records; "" is the one Pushgateway (file names as before targets).
+  Spool(std::string dir, std::string last_success_family, std::string target = {});
+
+  // "" when the directory may be trusted (or does not exist yet), as ssh's StrictModes checks:
+  // owned by this user or root, and not writable by anyone unless sticky (root-owned, group-
+  // writable and setgid, as Kubernetes' fsGroup makes volumes, is fine); otherwise why not.
+  // Files in it are trusted only when owned by this user or root and not writable by anyone:
+  // others are reported (List, Flush) and never sent. Store, List, TakeTurn and Flush refuse a
+  // directory that fails.
+  std::string CheckPermissions() const;
+
+  // Waits (polling) until the group's turn is free, at most until `until`; nothing when the
+  // time ran out (`*busy` set) or the lock cannot be taken; `*error` says which. Creates the
+  // directory.
+  using Clock = std::chrono::steady_clock;
+  std::optional<GroupTurn> TakeTurn(const metrics::PushParams& group, Clock::time_point until,
+                                    std::string* error, bool* busy = nullptr) const;
 
   // Stores the report, merged with any report already spooled for its group so that sending
   // the one stored gives the gateway the state of sending both in order: a DELETE replaces
@@ -45,25 +94,52 @@ class Spool {
   };
   Listing List() const;
 
-  // Delivers spooled reports through `send`; a report is removed only after `send` succeeded.
-  // A report `send` says was refused is moved into rejected_dir() (kept, never sent again),
-  // so it cannot block the spool forever. With `only`, just that group's report.
+  // Removes the lock files (and so the records) of groups that have delivered nothing for
+  // `age` and have nothing spooled, so per-run groups do not leave one file each forever.
+  // Returns how many. A report of such a group that ended before its pruned record is no
+  // longer recognised as superseded.
+  std::size_t PruneRecords(std::chrono::seconds age) const;
+
+  // Delivers spooled reports through `send`, each while holding its group's turn; a group
+  // whose turn another process (or thread) holds is left to it and listed in `busy`. A report
+  // is removed only after `send` succeeded. A report `send` says was refused is moved into
+  // rejected_dir() (kept, never sent again), so it cannot block the spool forever; one older
+  // than the group's last delivered report goes to superseded_dir(). With `only`, just that
+  // group's report.
   using Sender = std::function<SendOutcome(const SpooledReport&)>;
   struct FlushResult {
-    std::vector<std::string> errors;     // one line per report kept or file skipped
-    std::vector<std::string> set_aside;  // one line per refused report moved: why and where
+    std::vector<std::string> errors;      // one line per report kept or file skipped
+    std::vector<std::string> set_aside;   // one line per refused report moved: why and where
+    std::vector<std::string> superseded;  // one line per stale report moved: why and where
+    std::vector<std::string> busy;        // one line per report left to the turn's holder
   };
   FlushResult Flush(const Sender& send, const metrics::PushParams* only = nullptr) const;
+  // The group's spooled report, if any, through `send`, by the holder of the group's `turn`.
+  FlushResult FlushGroup(const Sender& send, const metrics::PushParams& group,
+                         GroupTurn& turn) const;
+
+  // Moves a report of the group whose turn is held, older than its last delivered one, into
+  // superseded_dir() instead of sending it. Sets `*moved_to`; "" or what failed.
+  std::string Supersede(const SpooledReport& report, std::string* moved_to) const;
 
   const std::string& dir() const { return dir_; }
   // "<dir>/rejected": reports the gateway refused, under a name with the time they were moved.
   std::string rejected_dir() const { return dir_ + "/rejected"; }
+  // "<dir>/superseded": reports older than what their group had delivered, never sent.
+  std::string superseded_dir() const { return dir_ + "/superseded"; }
 
  private:
   // Moves `refused.path` into rejected_dir() if it still holds exactly `refused`; sets
   // `*moved_to` to the new path (left empty when a newer report replaced it meanwhile).
   // "" or what failed.
   std::string SetAside(const SpooledReport& refused, std::string* moved_to) const;
+  // Moves the file `from` into `folder` under a name with the time; "" or what failed.
+  std::string MoveInto(const std::string& from, const std::string& folder,
+                       std::string* moved_to) const;
+  // Sends `report` (read from its file under `turn`) and files the outcome in `result`.
+  void DeliverHeld(const SpooledReport& report, GroupTurn& turn, const Sender& send,
+                   FlushResult& result) const;
+  std::string FileName(const metrics::PushParams& group) const;
 
   // Removes `delivered.path` if it still holds exactly `delivered` (not a newer report that
   // was stored while it was being sent). "" or what failed.
@@ -71,6 +147,7 @@ class Spool {
 
   std::string dir_;
   std::string last_success_family_;
+  std::string target_;
 };
 
 }  // namespace pushrun::runner
