@@ -11,5 +11,6 @@
 #include "pushrun/metrics/protobuf.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
+#include "pushrun/metrics/remote_write.h"
 #include "pushrun/metrics/transport.h"
 #include "pushrun/metrics/url.h"
