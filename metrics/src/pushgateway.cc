@@ -13,6 +13,7 @@
 
 #include "clean_line.h"
 #include "gzip.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/protobuf.h"
@@ -140,7 +141,8 @@ std::string DescribeResponse(const HttpResponse& response) {
 // "POST http://gw/metrics/job/x failed: ...": the method tells PUT, POST and DELETE apart.
 std::string Verb(std::string_view method) { return std::string(method) + " "; }
 
-// Refuses a body the gateway would reject or silently rewrite: PROTOCOL.md, "Methods".
+// Refuses a body the gateway would reject or silently rewrite: docs/PROTOCOL.md, "Methods and
+// answers".
 void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParams& params) {
   auto fail = [](std::string message) {
     throw PushError(ErrorCategory::kValidation, std::move(message));
@@ -175,14 +177,14 @@ void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParam
 std::string ParseBaseUrl(const std::string& url) {
   std::string error;
   const std::optional<GatewayUrl> parsed = ParseGatewayUrl(url, &error);
-  if (!parsed) throw std::invalid_argument("invalid Pushgateway URL: " + error);
+  if (!parsed) throw UsageError("invalid Pushgateway URL: " + error);
   std::string base = parsed->ToString();
   while (base.back() == '/') base.pop_back();
   return base;
 }
 
 void CheckOptions(const PushOptions& options) {
-  auto fail = [](const std::string& why) { throw std::invalid_argument("PushOptions: " + why); };
+  auto fail = [](const std::string& why) { throw UsageError("PushOptions: " + why); };
   if (options.timeout <= milliseconds(0)) fail("timeout must be positive");
   if (options.connect_timeout <= milliseconds(0)) fail("connect_timeout must be positive");
   if (options.retry.max_retries < 0) fail("retry.max_retries must not be negative");
@@ -228,7 +230,7 @@ std::string_view CategoryName(ErrorCategory category) {
 
 PushError::PushError(ErrorCategory category, std::string message, int status, std::string body,
                      std::string url, int attempts)
-    : std::runtime_error(std::move(message)),
+    : Error(std::move(message)),
       category_(category),
       status_(status),
       body_(std::move(body)),
@@ -376,7 +378,7 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
     try {
       HttpResponse response = options_.transport->Send(request);
       if (response.status >= 200 && response.status < 300) {
-        return PushResult{response.status, std::move(response.body)};
+        return PushResult{response.status, std::move(response.body), std::move(response.headers)};
       }
       category = ErrorCategory::kHttp;
       reason = DescribeResponse(response);

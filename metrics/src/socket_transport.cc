@@ -23,6 +23,7 @@
 #include <string_view>
 #include <utility>
 
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/transport.h"
 #include "pushrun/metrics/url.h"
 
@@ -79,9 +80,9 @@ int Connect(const GatewayUrl& url, Clock::time_point connect_deadline) {
   std::string port = std::to_string(url.port);
   int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found);
   if (rc != 0) {
-    throw TransportFailure("resolve " + url.host + ": " + ::gai_strerror(rc));
+    throw TransportFailure(std::string("resolving the host: ") + ::gai_strerror(rc));
   }
-  std::string last_error = "connect to " + url.Authority() + ": no address";
+  std::string last_error = "connecting: no address";
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
     int fd =
         ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
@@ -96,7 +97,7 @@ int Connect(const GatewayUrl& url, Clock::time_point connect_deadline) {
     int error = errno;
     if (error == EINPROGRESS) {
       try {
-        WaitFor(fd, POLLOUT, connect_deadline, "connect to " + url.Authority());
+        WaitFor(fd, POLLOUT, connect_deadline, "connecting");
         socklen_t len = sizeof(error);
         ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
         if (error == 0) {
@@ -109,7 +110,7 @@ int Connect(const GatewayUrl& url, Clock::time_point connect_deadline) {
         continue;
       }
     }
-    last_error = Describe("connect to " + url.Authority(), error);
+    last_error = Describe("connecting", error);
     ::close(fd);
   }
   ::freeaddrinfo(found);
@@ -278,7 +279,7 @@ std::string RequestHead(const HttpRequest& request, const GatewayUrl& url) {
   for (const auto& [name, value] : request.headers) {
     if (name.find_first_of("\r\n:") != std::string::npos ||
         value.find_first_of("\r\n") != std::string::npos) {
-      throw std::invalid_argument("header \"" + name + "\" contains a line break or colon");
+      throw UsageError("header \"" + name + "\" contains a line break or colon");
     }
     has_agent = has_agent || strcasecmp(name.c_str(), "user-agent") == 0;
     head.append(name).append(": ").append(value).append("\r\n");
@@ -298,10 +299,10 @@ class SocketTransport final : public Transport {
   HttpResponse Send(const HttpRequest& request) override {
     std::string error;
     const std::optional<GatewayUrl> parsed = ParseGatewayUrl(request.url, &error);
-    if (!parsed) throw std::invalid_argument("invalid URL: " + error);
+    if (!parsed) throw UsageError("invalid URL: " + error);
     const GatewayUrl& url = *parsed;
     if (url.scheme != "http") {
-      throw std::invalid_argument("the socket transport only speaks plain http");
+      throw UsageError("the socket transport only speaks plain http");
     }
     const auto start = Clock::now();
     const auto deadline =
@@ -309,7 +310,6 @@ class SocketTransport final : public Transport {
     const auto connect_deadline = request.connect_timeout.count() > 0
                                       ? std::min(deadline, start + request.connect_timeout)
                                       : deadline;
-    const std::string what = request.method + " " + url.ToString();
     const std::string head = RequestHead(request, url);
 
     // A prepared connection the server has since closed was dropped by TakePrepared. Any
@@ -317,8 +317,8 @@ class SocketTransport final : public Transport {
     // the request looks the same, and the client's retry policy decides.
     const int prepared = TakePrepared(url.Authority());
     Fd fd(prepared >= 0 ? prepared : Connect(url, connect_deadline));
-    SendAll(fd.get(), head, request.body, deadline, what);
-    return ResponseReader(fd.get(), deadline, what).Read();
+    SendAll(fd.get(), head, request.body, deadline, "sending the request");
+    return ResponseReader(fd.get(), deadline, "reading the response").Read();
   }
 
   void Prepare(const HttpRequest& request) noexcept override {

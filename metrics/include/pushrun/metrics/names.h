@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "pushrun/metrics/error.h"
+
 namespace pushrun::metrics {
 
 // [a-zA-Z_:][a-zA-Z0-9_:]*
@@ -15,7 +17,7 @@ bool IsValidUserLabelName(std::string_view name);
 // and HELP texts must be UTF-8 for Prometheus.
 bool IsValidUtf8(std::string_view text);
 
-// Throw std::invalid_argument naming the offending string and the allowed syntax.
+// Throw UsageError (error.h) naming the offending string and the allowed syntax.
 void CheckMetricName(std::string_view name);
 void CheckUserLabelName(std::string_view name);
 

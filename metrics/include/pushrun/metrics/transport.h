@@ -5,10 +5,11 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "pushrun/metrics/error.h"
 
 namespace pushrun::metrics {
 
@@ -39,9 +40,11 @@ struct HttpResponse {
 };
 
 // Thrown by a Transport when no HTTP response was obtained (DNS, connect, TLS, timeout).
-class TransportFailure : public std::runtime_error {
+// The message says what went wrong ("reading the response: timed out"), not the method or
+// the URL: the caller knows those, and Pushgateway names them once in its PushError.
+class TransportFailure : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  using Error::Error;
 };
 
 // How long a connection opened by Transport::Prepare stays usable: a server or a middlebox may
