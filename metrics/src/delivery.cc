@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "clean_line.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/http_header.h"
 #include "retry.h"
 
@@ -143,7 +144,7 @@ void SetHeader(Headers& headers, std::string name, std::string value) {
 }  // namespace
 
 void CheckOptions(const PushOptions& options) {
-  auto fail = [](const std::string& why) { throw std::invalid_argument("PushOptions: " + why); };
+  auto fail = [](const std::string& why) { throw UsageError("PushOptions: " + why); };
   if (options.timeout <= milliseconds(0)) fail("timeout must be positive");
   if (options.connect_timeout <= milliseconds(0)) fail("connect_timeout must be positive");
   if (options.retry.max_retries < 0) fail("retry.max_retries must not be negative");
@@ -211,7 +212,7 @@ PushResult Deliver(HttpRequest request, const PushOptions& options) {
     try {
       HttpResponse response = options.transport->Send(request);
       if (response.status >= 200 && response.status < 300) {
-        return PushResult{response.status, std::move(response.body)};
+        return PushResult{response.status, std::move(response.body), std::move(response.headers)};
       }
       category = ErrorCategory::kHttp;
       reason = DescribeResponse(response);

@@ -11,7 +11,7 @@
 
 namespace pushrun::metrics::detail {
 
-// Throws std::invalid_argument naming the bad option.
+// Throws UsageError naming the bad option.
 void CheckOptions(const PushOptions& options);
 
 // A request to `url` with the options' TLS and proxy settings; body, headers and timeouts are

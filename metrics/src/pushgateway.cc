@@ -12,6 +12,7 @@
 
 #include "delivery.h"
 #include "gzip.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/protobuf.h"
 #include "pushrun/metrics/url.h"
@@ -19,7 +20,8 @@
 namespace pushrun::metrics {
 namespace {
 
-// Refuses a body the gateway would reject or silently rewrite: PROTOCOL.md, "Methods".
+// Refuses a body the gateway would reject or silently rewrite: docs/PROTOCOL.md, "Methods and
+// answers".
 void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParams& params) {
   auto fail = [](std::string message) {
     throw PushError(ErrorCategory::kValidation, std::move(message));
@@ -54,7 +56,7 @@ void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParam
 std::string ParseBaseUrl(const std::string& url) {
   std::string error;
   const std::optional<GatewayUrl> parsed = ParseGatewayUrl(url, &error);
-  if (!parsed) throw std::invalid_argument("invalid Pushgateway URL: " + error);
+  if (!parsed) throw UsageError("invalid Pushgateway URL: " + error);
   std::string base = parsed->ToString();
   while (base.back() == '/') base.pop_back();
   return base;
@@ -76,7 +78,7 @@ std::string_view CategoryName(ErrorCategory category) {
 
 PushError::PushError(ErrorCategory category, std::string message, int status, std::string body,
                      std::string url, int attempts)
-    : std::runtime_error(std::move(message)),
+    : Error(std::move(message)),
       category_(category),
       status_(status),
       body_(std::move(body)),

@@ -121,7 +121,7 @@ std::int64_t NowMs() {
 std::string CheckUrl(const std::string& url) {
   std::string error;
   const std::optional<GatewayUrl> parsed = ParseGatewayUrl(url, &error);
-  if (!parsed) throw std::invalid_argument("invalid remote-write URL: " + error);
+  if (!parsed) throw UsageError("invalid remote-write URL: " + error);
   return parsed->ToString();
 }
 

@@ -43,7 +43,7 @@ std::string EncodeWriteRequest(std::span<const MetricFamily> families,
 class RemoteWriter {
  public:
   // `url` is the receiver's write endpoint (such as "http://prometheus:9090/api/v1/write").
-  // Throws std::invalid_argument for bad options or a URL that ParseGatewayUrl refuses (not
+  // Throws UsageError for bad options or a URL that ParseGatewayUrl refuses (not
   // http(s)://host[:port][/path], credentials or a query in it). PushOptions' `gzip` and
   // `format` do not apply: remote write is always snappy-compressed protobuf.
   explicit RemoteWriter(std::string url, PushOptions options = {},
