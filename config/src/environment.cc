@@ -3,6 +3,7 @@
 #include <array>
 #include <limits>
 
+#include "pushrun/config/check.h"
 #include "pushrun/config/duration.h"
 #include "pushrun/config/error.h"
 #include "pushrun/config/signal_name.h"
@@ -234,6 +235,8 @@ EnvironmentSettings EnvironmentLayer(const GetEnv& getenv) {
     }
     const Context context{entry.doc.name, &getenv, &result.warnings};
     entry.apply(value, context, result.layer);
+    // What the variables set so far passed; only this one can fail.
+    CheckLayer(result.layer, [&entry](std::string_view) { return std::string(entry.doc.name); });
   }
   return result;
 }

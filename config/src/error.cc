@@ -35,4 +35,17 @@ ConfigError::ConfigError(SourceLocation location, std::string key_path, std::str
       message_(std::move(message)),
       allowed_(std::move(allowed)) {}
 
+ConfigError ConfigError::Several(const std::vector<ConfigError>& errors) {
+  if (errors.empty()) throw std::invalid_argument("ConfigError::Several: no errors");
+  const ConfigError& first = errors.front();
+  if (errors.size() == 1) return first;
+  ConfigError combined = first;
+  std::string text;
+  for (const ConfigError& error : errors)
+    text += (text.empty() ? "" : "\n") + std::string(error.what());
+  static_cast<std::runtime_error&>(combined) = std::runtime_error(text);
+  combined.count_ = errors.size();
+  return combined;
+}
+
 }  // namespace pushrun::config

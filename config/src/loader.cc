@@ -3,11 +3,13 @@
 
 #include "pushrun/config/loader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <span>
 
+#include "pushrun/config/check.h"
 #include "pushrun/config/duration.h"
 #include "pushrun/config/read_file.h"
 #include "pushrun/config/signal_name.h"
@@ -19,6 +21,10 @@
 namespace pushrun::config {
 
 namespace {
+
+// Enough to fix a file in one go; a file with more is likely not a pushrun config at all.
+constexpr std::size_t kMaxErrors = 20;
+struct TooManyErrors {};
 
 constexpr std::string_view kJobNameSyntax = "letters, digits, '_', '.' and '-'";
 
@@ -73,28 +79,51 @@ class Reader {
   }
 
   void Read(const toml::table& root, FleetConfig& fleet) {
-    for (auto&& [key, node] : root) {
-      const std::string name(key.str());
-      if (name == "gateway") {
-        ReadTable(Table(node, "gateway"), "gateway", gateway_keys_, fleet.gateway_and_defaults);
-      } else if (name == "defaults") {
-        ReadTable(Table(node, "defaults"), "defaults", defaults_keys_, fleet.gateway_and_defaults);
-      } else if (name == "jobs") {
-        for (auto&& [job_key, job_node] : Table(node, "jobs")) {
-          const std::string job_name(job_key.str());
-          const std::string job_path = "jobs." + job_name;
-          if (!IsJobName(job_name)) {
-            Fail(job_key.source(), job_path, "bad job name \"" + job_name + "\"", kJobNameSyntax);
-          }
-          JobConfig job{job_name, {}, {}, Where(job_node.source())};
-          ReadTable(Table(job_node, job_path), job_path, job_keys_, job.layer);
-          job.implicit.job = job_name;
-          fleet.jobs.emplace(job_name, std::move(job));
-        }
-      } else {
-        Fail(key.source(), name, "unknown table \"" + name + "\"", "gateway, defaults, jobs");
-      }
+    bool too_many = false;
+    try {
+      for (auto&& [key, node] : root) Collect([&] { ReadTop(key, node, fleet); });
+    } catch (const TooManyErrors&) {
+      too_many = true;
     }
+    // toml++ keeps a table's keys sorted by name: put the mistakes back in file order.
+    std::stable_sort(errors_.begin(), errors_.end(),
+                     [](const ConfigError& a, const ConfigError& b) {
+                       return std::pair(a.line(), a.column()) < std::pair(b.line(), b.column());
+                     });
+    if (too_many) {
+      errors_.push_back(ConfigError(
+          {path_}, "",
+          "more errors not shown (the first " + std::to_string(kMaxErrors) + " are above)"));
+    }
+    if (!errors_.empty()) throw ConfigError::Several(errors_);
+  }
+
+  void ReadTop(const toml::key& key, const toml::node& node, FleetConfig& fleet) {
+    const std::string name(key.str());
+    if (name == "gateway") {
+      ReadTable(Table(node, "gateway"), "gateway", gateway_keys_, fleet.gateway_and_defaults);
+    } else if (name == "defaults") {
+      ReadTable(Table(node, "defaults"), "defaults", defaults_keys_, fleet.gateway_and_defaults);
+    } else if (name == "jobs") {
+      for (auto&& [job_key, job_node] : Table(node, "jobs")) {
+        Collect(
+            [&, &job_key = job_key, &job_node = job_node] { ReadJob(job_key, job_node, fleet); });
+      }
+    } else {
+      Fail(key.source(), name, "unknown table \"" + name + "\"", "gateway, defaults, jobs");
+    }
+  }
+
+  void ReadJob(const toml::key& job_key, const toml::node& job_node, FleetConfig& fleet) const {
+    const std::string job_name(job_key.str());
+    const std::string job_path = "jobs." + job_name;
+    if (!IsJobName(job_name)) {
+      Fail(job_key.source(), job_path, "bad job name \"" + job_name + "\"", kJobNameSyntax);
+    }
+    JobConfig job{job_name, {}, {}, Where(job_node.source())};
+    ReadTable(Table(job_node, job_path), job_path, job_keys_, job.layer);
+    job.implicit.job = job_name;
+    fleet.jobs.emplace(job_name, std::move(job));
   }
 
  private:
@@ -164,25 +193,47 @@ class Reader {
     return *duration;
   }
 
+  // Runs `read`; a ConfigError it throws is kept, and reading goes on with the next key.
+  template <typename Read>
+  void Collect(Read read) const {
+    try {
+      read();
+    } catch (const ConfigError& error) {
+      if (errors_.size() >= kMaxErrors) throw TooManyErrors{};
+      errors_.push_back(error);
+    }
+  }
+
   void ReadTable(const toml::table& table, const std::string& table_path, std::span<const Key> keys,
                  Layer& layer) const {
     for (auto&& [key, node] : table) {
-      const std::string name(key.str());
-      const std::string key_path = table_path + "." + name;
-      const Key* found = nullptr;
-      for (const Key& candidate : keys) {
-        if (candidate.name == name) found = &candidate;
-      }
-      if (!found) {
-        std::string allowed;
-        for (const Key& candidate : keys) {
-          if (!candidate.allowed) continue;
-          allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.name);
-        }
-        Fail(key.source(), key_path, "unknown key \"" + name + "\"", allowed);
-      }
-      found->handler(node, key_path, layer);
+      Collect([&] { ReadKey(key, node, table_path, keys, layer); });
     }
+  }
+
+  void ReadKey(const toml::key& key, const toml::node& node, const std::string& table_path,
+               std::span<const Key> keys, Layer& layer) const {
+    const std::string name(key.str());
+    const std::string key_path = table_path + "." + name;
+    const Key* found = nullptr;
+    for (const Key& candidate : keys) {
+      if (candidate.name == name) found = &candidate;
+    }
+    if (!found) {
+      std::string allowed;
+      for (const Key& candidate : keys) {
+        if (!candidate.allowed) continue;
+        allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.name);
+      }
+      Fail(key.source(), key_path, "unknown key \"" + name + "\"", allowed);
+    }
+    // Into a copy: a key that fails leaves the layer as it was, so that the keys after it are
+    // checked (and reported) for themselves.
+    Layer read = layer;
+    found->handler(node, key_path, read);
+    CheckLayer(
+        read, [&key_path](std::string_view) { return key_path; }, Where(node.source()));
+    layer = std::move(read);
   }
 
   // Handlers: each turns one key's value into one Layer field.
@@ -416,6 +467,8 @@ class Reader {
   std::vector<Key> gateway_keys_;
   std::vector<Key> defaults_keys_;
   std::vector<Key> job_keys_;
+  // Semantic mistakes found so far; reading goes on after each, up to kMaxErrors.
+  mutable std::vector<ConfigError> errors_;
 };
 
 }  // namespace

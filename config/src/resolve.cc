@@ -336,6 +336,11 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
     throw ConfigError({}, "password", "a password is set but no username",
                       "set username together with password_file or password_env");
   }
+  if (push.username && !push.password) {
+    // Sending "user:" with an empty password is never what was meant.
+    throw ConfigError({}, "username", "a username is set but no password",
+                      "set password_file or password_env together with username");
+  }
   if (push.username && push.bearer_token) {
     throw ConfigError({}, "bearer_token",
                       "both basic auth (username) and a bearer token are set; both would use "

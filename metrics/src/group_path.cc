@@ -1,5 +1,5 @@
 // The Pushgateway's group path: /metrics/job/<job>{/<name>/<value>}, encoded so that the
-// gateway reads back exactly the strings the caller gave (see docs/PROTOCOL.md).
+// gateway reads back exactly the strings the caller gave (docs/PROTOCOL.md, "The group's URL").
 
 #include <string>
 #include <string_view>

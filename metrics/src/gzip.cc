@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-#include <stdexcept>
+#include "pushrun/metrics/error.h"
 
 namespace pushrun::metrics::detail {
 
@@ -11,7 +11,7 @@ std::string Gzip(std::string_view data) {
   // windowBits 15 + 16 asks zlib for a gzip header and trailer instead of a zlib wrapper.
   if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
       Z_OK) {
-    throw std::runtime_error("gzip: deflateInit2 failed");
+    throw Error("gzip: deflateInit2 failed");
   }
   std::string out;
   out.resize(deflateBound(&stream, data.size()) + 32);
@@ -23,7 +23,7 @@ std::string Gzip(std::string_view data) {
   int result = deflate(&stream, Z_FINISH);
   size_t written = stream.total_out;
   deflateEnd(&stream);
-  if (result != Z_STREAM_END) throw std::runtime_error("gzip: deflate failed");
+  if (result != Z_STREAM_END) throw Error("gzip: deflate failed");
   out.resize(written);
   return out;
 }

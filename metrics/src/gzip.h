@@ -6,7 +6,7 @@
 
 namespace pushrun::metrics::detail {
 
-// A complete gzip member holding `data`. Throws std::runtime_error if zlib fails (out of memory).
+// A complete gzip member holding `data`. Throws Error if zlib fails (out of memory).
 std::string Gzip(std::string_view data);
 
 }  // namespace pushrun::metrics::detail

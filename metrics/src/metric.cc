@@ -7,12 +7,12 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/names.h"
 #include "pushrun/metrics/registry.h"
@@ -79,17 +79,17 @@ class FamilyState final : public Collectable {
 
   std::shared_ptr<Cell> Child(const std::vector<std::string>& values) {
     if (values.size() != label_names_.size()) {
-      throw std::invalid_argument("metric \"" + name_ + "\" has " +
-                                  std::to_string(label_names_.size()) + " label name(s) but " +
-                                  std::to_string(values.size()) + " label value(s) were given");
+      throw UsageError("metric \"" + name_ + "\" has " + std::to_string(label_names_.size()) +
+                       " label name(s) but " + std::to_string(values.size()) +
+                       " label value(s) were given");
     }
     std::lock_guard lock(mutex_);
     auto found = children_.find(values);
     if (found != children_.end()) return found->second;
     for (const std::string& value : values) {
       if (!IsValidUtf8(value)) {
-        throw std::invalid_argument("label value \"" + value + "\" of metric \"" + name_ +
-                                    "\" is not valid UTF-8");
+        throw UsageError("label value \"" + value + "\" of metric \"" + name_ +
+                         "\" is not valid UTF-8");
       }
     }
     return children_.emplace(values, make_cell_()).first->second;
@@ -102,21 +102,20 @@ class FamilyState final : public Collectable {
     for (const Label& label : labels) {
       const auto at = std::find(label_names_.begin(), label_names_.end(), label.name);
       if (at == label_names_.end()) {
-        throw std::invalid_argument("metric \"" + name_ + "\" has no label named \"" + label.name +
-                                    "\"" + LabelNamesNote());
+        throw UsageError("metric \"" + name_ + "\" has no label named \"" + label.name + "\"" +
+                         LabelNamesNote());
       }
       const auto index = static_cast<std::size_t>(at - label_names_.begin());
       if (given[index]) {
-        throw std::invalid_argument("label \"" + label.name + "\" of metric \"" + name_ +
-                                    "\" is given twice");
+        throw UsageError("label \"" + label.name + "\" of metric \"" + name_ + "\" is given twice");
       }
       given[index] = true;
       values[index] = label.value;
     }
     for (std::size_t i = 0; i < given.size(); ++i) {
       if (!given[i]) {
-        throw std::invalid_argument("label \"" + label_names_[i] + "\" of metric \"" + name_ +
-                                    "\" is missing" + LabelNamesNote());
+        throw UsageError("label \"" + label_names_[i] + "\" of metric \"" + name_ +
+                         "\" is missing" + LabelNamesNote());
       }
     }
     return Child(values);
@@ -124,8 +123,7 @@ class FamilyState final : public Collectable {
 
   Cell& Unlabelled() const {
     if (!unlabelled_) {
-      throw std::invalid_argument("metric \"" + name_ +
-                                  "\" has label names; use Labels() to pick a child");
+      throw UsageError("metric \"" + name_ + "\" has label names; use Labels() to pick a child");
     }
     return *unlabelled_;
   }
@@ -220,18 +218,18 @@ constexpr std::string_view kTotalSuffix = "_total";
 void CheckOptions(const MetricOptions& options, std::string_view reserved = {}) {
   CheckMetricName(options.name);
   if (!IsValidUtf8(options.help)) {
-    throw std::invalid_argument("help text of metric \"" + options.name + "\" is not valid UTF-8");
+    throw UsageError("help text of metric \"" + options.name + "\" is not valid UTF-8");
   }
   const auto& names = options.label_names;
   for (std::size_t i = 0; i < names.size(); ++i) {
     CheckUserLabelName(names[i]);
     if (!reserved.empty() && names[i] == reserved) {
-      throw std::invalid_argument("label name \"" + names[i] + "\" of metric \"" + options.name +
-                                  "\" is reserved: the metric type sets it itself");
+      throw UsageError("label name \"" + names[i] + "\" of metric \"" + options.name +
+                       "\" is reserved: the metric type sets it itself");
     }
     if (std::find(names.begin(), names.begin() + i, names[i]) != names.begin() + i) {
-      throw std::invalid_argument("label name \"" + names[i] + "\" appears twice in metric \"" +
-                                  options.name + "\"");
+      throw UsageError("label name \"" + names[i] + "\" appears twice in metric \"" + options.name +
+                       "\"");
     }
   }
 }
@@ -245,7 +243,7 @@ void RegisterAll(const std::shared_ptr<Collectable>& state, const std::string& f
     return;
   }
   for (std::size_t i = 0; i < registries.size(); ++i) {
-    if (registries[i] == nullptr) throw std::invalid_argument("null registry in MetricOptions");
+    if (registries[i] == nullptr) throw UsageError("null registry in MetricOptions");
     try {
       registries[i]->Register(state);
     } catch (...) {
@@ -268,9 +266,9 @@ std::vector<double> CheckedBounds(std::vector<double> bounds, const std::string&
   for (std::size_t i = 0; i < bounds.size(); ++i) {
     const bool increasing = i == 0 || bounds[i - 1] < bounds[i];
     if (!std::isfinite(bounds[i]) || !increasing) {
-      throw std::invalid_argument("bucket bounds of histogram \"" + name +
-                                  "\" must be finite and strictly increasing; bound " +
-                                  std::to_string(i) + " is " + FormatNumber(bounds[i]));
+      throw UsageError("bucket bounds of histogram \"" + name +
+                       "\" must be finite and strictly increasing; bound " + std::to_string(i) +
+                       " is " + FormatNumber(bounds[i]));
     }
   }
   return bounds;
@@ -285,7 +283,7 @@ const std::vector<double>& DefaultBuckets() {
 
 std::vector<double> LinearBuckets(double start, double width, int count) {
   if (count < 1 || !(width > 0) || !std::isfinite(start) || !std::isfinite(width)) {
-    throw std::invalid_argument("LinearBuckets needs count >= 1, a finite start and width > 0");
+    throw UsageError("LinearBuckets needs count >= 1, a finite start and width > 0");
   }
   std::vector<double> buckets(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) buckets[i] = start + i * width;
@@ -295,7 +293,7 @@ std::vector<double> LinearBuckets(double start, double width, int count) {
 std::vector<double> ExponentialBuckets(double start, double factor, int count) {
   if (count < 1 || !(start > 0) || !(factor > 1) || !std::isfinite(start) ||
       !std::isfinite(factor)) {
-    throw std::invalid_argument("ExponentialBuckets needs count >= 1, start > 0 and factor > 1");
+    throw UsageError("ExponentialBuckets needs count >= 1, start > 0 and factor > 1");
   }
   std::vector<double> buckets(static_cast<std::size_t>(count));
   double bound = start;
@@ -307,7 +305,7 @@ std::vector<double> ExponentialBuckets(double start, double factor, int count) {
 
 void CounterChild::Inc(double amount) {
   if (!(amount >= 0)) {
-    throw std::invalid_argument("a counter can only go up; cannot add " + FormatNumber(amount));
+    throw UsageError("a counter can only go up; cannot add " + FormatNumber(amount));
   }
   cell_->value.fetch_add(amount, kRelaxed);
 }
@@ -335,7 +333,7 @@ CounterChild Counter::Labels(std::initializer_list<Label> labels) const {
 void Counter::Inc(double amount) const {
   CounterCell& cell = state_->Unlabelled();
   if (!(amount >= 0)) {
-    throw std::invalid_argument("a counter can only go up; cannot add " + FormatNumber(amount));
+    throw UsageError("a counter can only go up; cannot add " + FormatNumber(amount));
   }
   cell.value.fetch_add(amount, kRelaxed);
 }

@@ -1,7 +1,8 @@
 #include "pushrun/metrics/names.h"
 
-#include <stdexcept>
 #include <string>
+
+#include "pushrun/metrics/error.h"
 
 namespace pushrun::metrics {
 namespace {
@@ -73,19 +74,19 @@ bool IsValidUtf8(std::string_view text) {
 
 void CheckMetricName(std::string_view name) {
   if (!IsValidMetricName(name)) {
-    throw std::invalid_argument("invalid metric name \"" + std::string(name) +
-                                "\": must match [a-zA-Z_:][a-zA-Z0-9_:]*");
+    throw UsageError("invalid metric name \"" + std::string(name) +
+                     "\": must match [a-zA-Z_:][a-zA-Z0-9_:]*");
   }
 }
 
 void CheckUserLabelName(std::string_view name) {
   if (!IsValidLabelName(name)) {
-    throw std::invalid_argument("invalid label name \"" + std::string(name) +
-                                "\": must match [a-zA-Z_][a-zA-Z0-9_]*");
+    throw UsageError("invalid label name \"" + std::string(name) +
+                     "\": must match [a-zA-Z_][a-zA-Z0-9_]*");
   }
   if (name.starts_with("__")) {
-    throw std::invalid_argument("invalid label name \"" + std::string(name) +
-                                "\": names starting with \"__\" are reserved for Prometheus");
+    throw UsageError("invalid label name \"" + std::string(name) +
+                     "\": names starting with \"__\" are reserved for Prometheus");
   }
 }
 

@@ -4,19 +4,22 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "protobuf_wire.h"
+
 namespace pushrun::metrics {
 namespace {
 
-// Field numbers and wire types of io.prometheus.client's metrics.proto.
-enum WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
+using detail::Bytes;
+using detail::Double;
+using detail::Unsigned;
 
+// Field numbers of io.prometheus.client's metrics.proto.
 namespace family_field {
 constexpr std::uint32_t kName = 1, kHelp = 2, kType = 3, kMetric = 4;
 }
@@ -42,37 +45,6 @@ std::uint64_t ProtoType(MetricType type) {
       return 4;
   }
   return 3;
-}
-
-void Varint(std::string& out, std::uint64_t value) {
-  char bytes[10];
-  std::size_t n = 0;
-  while (value >= 0x80) {
-    bytes[n++] = static_cast<char>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  bytes[n++] = static_cast<char>(value);
-  out.append(bytes, n);
-}
-
-void Tag(std::string& out, std::uint32_t field, WireType type) { Varint(out, field << 3 | type); }
-
-void Bytes(std::string& out, std::uint32_t field, std::string_view bytes) {
-  Tag(out, field, kLengthDelimited);
-  Varint(out, bytes.size());
-  out.append(bytes);
-}
-
-void Double(std::string& out, std::uint32_t field, double value) {
-  Tag(out, field, kFixed64);
-  char bytes[8];
-  std::memcpy(bytes, &value, sizeof bytes);  // little-endian on every platform we build for
-  out.append(bytes, sizeof bytes);
-}
-
-void Unsigned(std::string& out, std::uint32_t field, std::uint64_t value) {
-  Tag(out, field, kVarint);
-  Varint(out, value);
 }
 
 // Go's uint64(float64) for the values a count can sensibly have; NaN and negatives give 0.
@@ -210,7 +182,7 @@ void AppendProtobuf(std::string& out, const MetricFamily& family) {
       AppendSample(body, sample, family.type, metric, part, scratch);
     }
   }
-  Varint(out, body.size());
+  detail::Varint(out, body.size());
   out.append(body);
 }
 

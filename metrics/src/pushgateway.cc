@@ -4,143 +4,24 @@
 #include "pushrun/metrics/pushgateway.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 
-#include "clean_line.h"
+#include "delivery.h"
 #include "gzip.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
-#include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/protobuf.h"
 #include "pushrun/metrics/url.h"
-#include "retry.h"
 
 namespace pushrun::metrics {
 namespace {
 
-using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// Standard base64 (RFC 4648 section 4, padded), as HTTP basic authentication wants it.
-std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    unsigned n = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= static_cast<unsigned char>(in[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
-}
-
-std::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 303:
-      return "See Other";
-    case 304:
-      return "Not Modified";
-    case 307:
-      return "Temporary Redirect";
-    case 308:
-      return "Permanent Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 411:
-      return "Length Required";
-    case 413:
-      return "Payload Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
-}
-
-std::string_view FindHeader(const Headers& headers, std::string_view name) {
-  for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
-  }
-  return {};
-}
-
-// "HTTP 400 Bad Request: <gateway text>". The gateway's text is cut and cleaned to one line
-// (CleanLine) in the message, never in body(): a hostile or broken server must not flood the
-// job's log or send escape codes to the terminal of whoever reads it.
-std::string DescribeResponse(const HttpResponse& response) {
-  std::string text = "HTTP " + std::to_string(response.status);
-  if (std::string_view reason = ReasonPhrase(response.status); !reason.empty()) {
-    text += ' ';
-    text += reason;
-  }
-  if (response.status >= 300 && response.status < 400) {
-    text += " (redirects are not followed";
-    if (std::string_view location = FindHeader(response.headers, "location"); !location.empty()) {
-      text += "; location: " + RedactUrl(detail::CleanLine(location, 512));
-    }
-    text += ')';
-  }
-  if (const std::string body = detail::CleanLine(response.body); !body.empty()) {
-    text += ": " + body;
-  }
-  return text;
-}
-
-// "POST http://gw/metrics/job/x failed: ...": the method tells PUT, POST and DELETE apart.
-std::string Verb(std::string_view method) { return std::string(method) + " "; }
-
-// Refuses a body the gateway would reject or silently rewrite: PROTOCOL.md, "Methods".
+// Refuses a body the gateway would reject or silently rewrite: docs/PROTOCOL.md, "Methods and
+// answers".
 void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParams& params) {
   auto fail = [](std::string message) {
     throw PushError(ErrorCategory::kValidation, std::move(message));
@@ -175,41 +56,10 @@ void ValidateFamilies(const std::vector<MetricFamily>& families, const PushParam
 std::string ParseBaseUrl(const std::string& url) {
   std::string error;
   const std::optional<GatewayUrl> parsed = ParseGatewayUrl(url, &error);
-  if (!parsed) throw std::invalid_argument("invalid Pushgateway URL: " + error);
+  if (!parsed) throw UsageError("invalid Pushgateway URL: " + error);
   std::string base = parsed->ToString();
   while (base.back() == '/') base.pop_back();
   return base;
-}
-
-void CheckOptions(const PushOptions& options) {
-  auto fail = [](const std::string& why) { throw std::invalid_argument("PushOptions: " + why); };
-  if (options.timeout <= milliseconds(0)) fail("timeout must be positive");
-  if (options.connect_timeout <= milliseconds(0)) fail("connect_timeout must be positive");
-  if (options.retry.max_retries < 0) fail("retry.max_retries must not be negative");
-  if (options.retry.initial_backoff < milliseconds(0) ||
-      options.retry.max_backoff < milliseconds(0) || options.retry.deadline < milliseconds(0)) {
-    fail("retry durations must not be negative");
-  }
-  if (options.basic_auth && !options.bearer_token.empty()) {
-    fail("basic_auth and bearer_token are exclusive");
-  }
-  if (options.basic_auth && options.basic_auth->username.find(':') != std::string::npos) {
-    fail("a basic-auth username cannot contain ':'");
-  }
-  for (const auto& [name, value] : options.headers) {
-    if (std::string problem = CheckHeader(name, value); !problem.empty()) fail(problem);
-  }
-  auto has_line_break = [](std::string_view s) { return s.find_first_of("\r\n") != s.npos; };
-  if (has_line_break(options.bearer_token) ||
-      (options.basic_auth && (has_line_break(options.basic_auth->username) ||
-                              has_line_break(options.basic_auth->password)))) {
-    fail("credentials must not contain line breaks");
-  }
-}
-
-void SetHeader(Headers& headers, std::string name, std::string value) {
-  std::erase_if(headers, [&](const auto& header) { return EqualsIgnoreCase(header.first, name); });
-  headers.emplace_back(std::move(name), std::move(value));
 }
 
 }  // namespace
@@ -228,7 +78,7 @@ std::string_view CategoryName(ErrorCategory category) {
 
 PushError::PushError(ErrorCategory category, std::string message, int status, std::string body,
                      std::string url, int attempts)
-    : std::runtime_error(std::move(message)),
+    : Error(std::move(message)),
       category_(category),
       status_(status),
       body_(std::move(body)),
@@ -246,25 +96,9 @@ std::string RedactUrl(std::string_view url) {
   return std::string(url.substr(0, begin)) + std::string(url.substr(begin + at + 1));
 }
 
-namespace {
-
-// A request to `url` with the client's TLS and proxy settings; body, headers and timeouts are
-// the caller's.
-HttpRequest RequestTo(std::string_view method, std::string url, const PushOptions& options) {
-  HttpRequest request;
-  request.method = std::string(method);
-  request.url = std::move(url);
-  request.tls = options.tls;
-  request.proxy = options.proxy;
-  request.cancellation = options.cancellation;
-  return request;
-}
-
-}  // namespace
-
 Pushgateway::Pushgateway(std::string url, PushOptions options, Registry& registry)
     : base_url_(ParseBaseUrl(url)), options_(std::move(options)), registry_(&registry) {
-  CheckOptions(options_);
+  detail::CheckOptions(options_);
   if (!options_.transport) options_.transport = MakeCurlTransport();
 }
 
@@ -299,7 +133,7 @@ PushResult Pushgateway::PushAdd(const PushParams& params, std::string_view extra
 }
 void Pushgateway::Prepare(const PushParams& params) const noexcept {
   try {
-    HttpRequest request = RequestTo("POST", base_url_ + GroupPath(params), options_);
+    HttpRequest request = detail::RequestTo("POST", base_url_ + GroupPath(params), options_);
     request.timeout = options_.timeout;
     request.connect_timeout = std::min(options_.connect_timeout, options_.timeout);
     options_.transport->Prepare(request);
@@ -321,7 +155,7 @@ std::string Pushgateway::BodyFor(const PushParams& params, std::string_view extr
 
 PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
                              std::string_view extra_text) const {
-  const std::string verb = Verb(method);
+  const std::string verb = std::string(method) + " ";
   std::string path;
   try {
     path = GroupPath(params);
@@ -330,7 +164,7 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
     throw PushError(e.category(), verb + base + " failed: " + e.what(), 0, {}, base, 0);
   }
 
-  HttpRequest request = RequestTo(method, base_url_ + path, options_);
+  HttpRequest request = detail::RequestTo(method, base_url_ + path, options_);
   const std::string redacted = RedactUrl(request.url);
 
   if (method != "DELETE") {
@@ -347,73 +181,8 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
       request.headers.emplace_back("Content-Encoding", "gzip");
     }
   }
-  if (options_.basic_auth) {
-    request.headers.emplace_back(
-        "Authorization",
-        "Basic " + Base64(options_.basic_auth->username + ":" + options_.basic_auth->password));
-  } else if (!options_.bearer_token.empty()) {
-    request.headers.emplace_back("Authorization", "Bearer " + options_.bearer_token);
-  }
-  for (const auto& [name, value] : options_.headers) SetHeader(request.headers, name, value);
-
-  const RetryOptions& retry = options_.retry;
-  const milliseconds budget = retry.deadline > milliseconds(0)
-                                  ? retry.deadline
-                                  : options_.timeout * (retry.max_retries + 1);
-  const Clock::time_point deadline = Clock::now() + budget;
-
-  for (int attempts = 1;; ++attempts) {
-    const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    request.timeout = std::clamp(remaining, milliseconds(1), options_.timeout);
-    request.connect_timeout = std::min(options_.connect_timeout, request.timeout);
-
-    // What went wrong in this attempt; thrown once no further attempt is made.
-    ErrorCategory category = ErrorCategory::kTransport;
-    std::string reason;
-    int status = 0;
-    std::string body;
-    std::optional<std::chrono::seconds> retry_after;
-    bool retryable = true;
-    try {
-      HttpResponse response = options_.transport->Send(request);
-      if (response.status >= 200 && response.status < 300) {
-        return PushResult{response.status, std::move(response.body)};
-      }
-      category = ErrorCategory::kHttp;
-      reason = DescribeResponse(response);
-      status = response.status;
-      body = std::move(response.body);
-      retryable = detail::IsRetryableStatus(status);
-      retry_after = detail::RetryAfter(response);
-    } catch (const TransportFailure& e) {
-      // A transport may quote what the server sent.
-      reason = detail::CleanLine(e.what());
-    }
-    auto fail = [&](std::string_view why_stopped) {
-      std::string message = verb + redacted + " failed: " + reason;
-      if (attempts > 1 || !why_stopped.empty()) {
-        message += " (" + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
-        message += why_stopped;
-        message += ")";
-      }
-      throw PushError(category, std::move(message), status, std::move(body), redacted, attempts);
-    };
-
-    const Cancellation* cancellation = options_.cancellation.get();
-    if (cancellation != nullptr && cancellation->IsCancelled()) fail("");
-    if (!retryable || attempts > retry.max_retries) fail("");
-    const milliseconds wait = retry_after ? std::chrono::duration_cast<milliseconds>(*retry_after)
-                                          : detail::Backoff(retry, attempts - 1);
-    // A wait that would leave no time for another attempt is not worth sleeping through.
-    if (Clock::now() + wait >= deadline) {
-      fail(retry_after ? "; Retry-After is past the deadline" : "; deadline reached");
-    }
-    if (cancellation == nullptr) {
-      std::this_thread::sleep_for(wait);
-    } else if (!cancellation->SleepFor(wait)) {
-      fail("; cancelled");
-    }
-  }
+  detail::AddCredentialsAndHeaders(request, options_);
+  return detail::Deliver(std::move(request), options_);
 }
 
 }  // namespace pushrun::metrics

@@ -1,8 +1,9 @@
 #include "pushrun/metrics/registry.h"
 
 #include <algorithm>
-#include <stdexcept>
 #include <utility>
+
+#include "pushrun/metrics/error.h"
 
 namespace pushrun::metrics {
 namespace {
@@ -60,12 +61,11 @@ std::vector<ExposedName> ExposedNames(const std::string& family, MetricType type
 Registry::Registry(ExpositionFormat format) : format_(format) {}
 
 void Registry::Register(std::shared_ptr<Collectable> collectable) {
-  if (!collectable) throw std::invalid_argument("cannot register a null collectable");
+  if (!collectable) throw UsageError("cannot register a null collectable");
   std::vector<std::string> names = collectable->FamilyNames();
   std::sort(names.begin(), names.end());
   if (auto twin = std::adjacent_find(names.begin(), names.end()); twin != names.end()) {
-    throw std::invalid_argument("metric family \"" + *twin +
-                                "\" is produced twice by one collectable");
+    throw UsageError("metric family \"" + *twin + "\" is produced twice by one collectable");
   }
   // The types decide which names a family is exposed under; FamilyNames() does not give
   // them, so the collectable is collected once (outside the lock: it may be slow). A family
@@ -78,8 +78,7 @@ void Registry::Register(std::shared_ptr<Collectable> collectable) {
   std::lock_guard lock(mutex_);
   for (const std::string& name : names) {
     if (owners_.contains(name)) {
-      throw std::invalid_argument("metric family \"" + name +
-                                  "\" is already registered in this registry");
+      throw UsageError("metric family \"" + name + "\" is already registered in this registry");
     }
   }
   // Families of one collectable are its own business (a parsed text 0.0.4 report may hold a
@@ -95,11 +94,10 @@ void Registry::Register(std::shared_ptr<Collectable> collectable) {
                                              [&](const auto& e) { return e.name == exposed.name; });
         const bool open_metrics_only = exposed.open_metrics_only || (other_role != others.end() &&
                                                                      other_role->open_metrics_only);
-        throw std::invalid_argument(
-            "metric families clash: " + exposed.role + " and the already registered " +
-            (other_role != others.end() ? other_role->role : Quoted(other.family)) +
-            ", so both would be exposed as " + Quoted(exposed.name) +
-            (open_metrics_only ? " in OpenMetrics" : "") + "; rename one of them");
+        throw UsageError("metric families clash: " + exposed.role + " and the already registered " +
+                         (other_role != others.end() ? other_role->role : Quoted(other.family)) +
+                         ", so both would be exposed as " + Quoted(exposed.name) +
+                         (open_metrics_only ? " in OpenMetrics" : "") + "; rename one of them");
       }
       claims.emplace_back(std::move(exposed.name), Claim{family, type, collectable.get()});
     }

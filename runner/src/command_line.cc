@@ -1,7 +1,11 @@
 #include "pushrun/runner/command_line.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
+#include <memory>
+
+#include "cli11.h"
 
 namespace pushrun::runner {
 namespace {
@@ -212,67 +216,176 @@ const VerbSpec& SpecOf(Verb verb) {
   return kVerbs[0];  // not reached: every Verb but kNone is in kVerbs
 }
 
-const OptionSpec* FindLong(std::string_view name) {
-  for (const OptionSpec& spec : kOptions) {
-    if (spec.long_name == name || (!spec.alias.empty() && spec.alias == name)) return &spec;
-  }
-  return nullptr;
-}
-
-const OptionSpec* FindShort(char name) {
-  for (const OptionSpec& spec : kOptions) {
-    if (spec.short_name != '\0' && spec.short_name == name) return &spec;
-  }
-  return nullptr;
-}
-
-// "-g, --grouping KEY=VALUE": the left column of --help.
-std::string Tag(const OptionSpec& spec) {
-  std::string tag;
-  if (spec.short_name != '\0') {
-    tag += '-';
-    tag += spec.short_name;
-    tag += ", ";
-  }
-  tag += "--";
-  tag += spec.long_name;
-  if (!spec.alias.empty()) {
-    tag += ", --";
-    tag += spec.alias;
-  }
-  if (!spec.value_name.empty()) {
-    tag += ' ';
-    tag += spec.value_name;
-  }
-  return tag;
-}
-
 constexpr std::size_t kHelpColumn = 30;
 constexpr std::size_t kHelpWidth = 80;
 
-// "  tag      text", the text wrapped at word boundaries into the right column; a tag too wide
-// for the left column gets a line of its own.
-void AppendEntry(std::string& out, std::string_view tag, std::string_view text) {
-  out += "  ";
-  out += tag;
-  if (2 + tag.size() + 2 <= kHelpColumn) {
-    out.append(kHelpColumn - 2 - tag.size(), ' ');
-  } else {
-    out += '\n';
-    out.append(kHelpColumn, ' ');
-  }
+// CLI11 2.1.2 does not wrap help texts; it indents after each '\n'. So the texts are wrapped
+// here, at word boundaries, to the right column.
+std::string Wrapped(std::string_view text) {
   const std::size_t width = kHelpWidth - kHelpColumn;
+  std::string out;
   while (text.size() > width) {
     std::size_t cut = text.rfind(' ', width);
     if (cut == std::string_view::npos || cut == 0) cut = text.find(' ', width);
     if (cut == std::string_view::npos) break;
     out += text.substr(0, cut);
     out += '\n';
-    out.append(kHelpColumn, ' ');
     text.remove_prefix(cut + 1);
   }
   out += text;
-  out += '\n';
+  return out;
+}
+
+// CLI11 stores what a value option received; a value option that received nothing (`--job`
+// at the end, or followed by another option) gets this instead, so that we can name it.
+// CLI11 cannot tell "--job=" from "--job" either: ParseCommandLine rewrites "--job=" as
+// "--job=" kEmptyValue. Neither can come from a real argument (a C string has no NUL).
+constexpr std::string_view kNoValue{"\0no value", 9};
+constexpr std::string_view kEmptyValue{"\0empty", 6};
+
+// Our usage lines instead of CLI11's "Usage: pushrun [OPTIONS] [SUBCOMMAND]", and each value
+// option's value name alone (CLI11 would add its "=default" and " ...").
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_usage(const CLI::App*, std::string) const override {
+    return std::string(kUsage);
+  }
+  std::string make_option_opts(const CLI::Option* option) const override {
+    const std::string& text = option->get_option_text();
+    return text.empty() ? std::string() : " " + text;
+  }
+};
+
+// The CLI11 app of the table: every option on the top level, each verb a subcommand through
+// which the options fall, so they go before and after it.
+class App {
+ public:
+  App() : app_("", "pushrun") {
+    app_.set_help_flag();  // ours is a plain flag: --help wins over any other mistake
+    app_.allow_extras();   // unknown words are kept, in order, for our own messages
+    app_.require_subcommand(0, 1);
+    app_.formatter(std::make_shared<HelpFormatter>());
+    app_.get_formatter()->column_width(kHelpColumn);
+    app_.footer(std::string(kFooter));
+    for (OptionGroup group : {G::kRun, G::kReport, G::kPush, G::kOutput, G::kGeneral}) {
+      for (const OptionSpec& spec : kOptions) {
+        if (spec.group == group) Add(spec);
+      }
+    }
+    for (const VerbSpec& verb : kVerbs) {
+      CLI::App* sub = app_.add_subcommand(std::string(verb.name), Wrapped(verb.help));
+      sub->fallthrough();
+      sub->allow_extras();
+      sub->set_help_flag();
+      if (verb.max_operands > 0) {
+        CLI::Option* operand = sub->add_option(std::string(verb.operand_name));
+        // A required operand is taken even when it is named like a verb (`run check`).
+        operand->required();
+        if (verb.max_operands > 1) operand->expected(1, CLI::detail::expected_max_vector_size);
+        if (verb.max_operands > 1) operand->allow_extra_args();
+      }
+      verbs_[static_cast<std::size_t>(verb.verb)] = sub;
+    }
+  }
+
+  CLI::App& app() { return app_; }
+  CLI::Option* option(Option option) { return options_[static_cast<std::size_t>(option)]; }
+  CLI::App* verb(Verb verb) { return verbs_[static_cast<std::size_t>(verb)]; }
+
+ private:
+  void Add(const OptionSpec& spec) {
+    std::string names;
+    if (spec.short_name != '\0') names += std::string("-") + spec.short_name + ",";
+    names += "--" + std::string(spec.long_name);
+    if (!spec.alias.empty()) names += ",--" + std::string(spec.alias);
+    const std::string help = Wrapped(spec.help);
+    CLI::Option* option = nullptr;
+    if (TakesValue(spec)) {
+      option = app_.add_option(names, help);
+      // At most one word each time; none when the next word is an option, so that
+      // `--job --gateway URL` is a missing value, not a job named "--gateway".
+      option->expected(0, 1);
+      option->default_str(std::string(kNoValue));
+      option->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      option->option_text(std::string(spec.value_name));
+    } else {
+      option = app_.add_flag(names, help);
+      option->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    }
+    option->group(std::string(GroupName(spec.group)));
+    options_[static_cast<std::size_t>(spec.option)] = option;
+  }
+
+  CLI::App app_;
+  std::array<CLI::Option*, kOptionCount> options_{};
+  std::array<CLI::App*, 7> verbs_{};
+};
+
+// The word that gave `spec` no value: "--job", "-g" or a bundle ending in the short name,
+// followed by an option or nothing. Only looked for once the parse has failed.
+std::string MissingValueMessage(const OptionSpec& spec, std::span<const std::string> words) {
+  std::string shown = "--" + std::string(spec.long_name);
+  std::string next;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    const bool is_long = word == "--" + std::string(spec.long_name) ||
+                         (!spec.alias.empty() && word == "--" + std::string(spec.alias));
+    const bool is_short = spec.short_name != '\0' && word.size() >= 2 && word[0] == '-' &&
+                          word[1] != '-' && word.back() == spec.short_name;
+    if (!is_long && !is_short) continue;
+    if (i + 1 < words.size() && !(words[i + 1].size() > 1 && words[i + 1][0] == '-')) continue;
+    shown = is_long ? word : std::string("-") + spec.short_name;
+    if (i + 1 < words.size()) next = words[i + 1];
+    break;
+  }
+  std::string message = shown + " needs a value: " + shown + " " + std::string(spec.value_name);
+  if (!next.empty()) {
+    message += " (" + Quoted(next) + " looks like an option; if it is the value, write --" +
+               std::string(spec.long_name) + "=" + next + ")";
+  }
+  return message;
+}
+
+// The first word CLI11 did not take, explained.
+std::string UnexpectedWordMessage(std::string_view word, const CommandLine& line) {
+  if (word.starts_with("--")) {
+    const std::string_view name =
+        word.substr(2, word.find('=') - std::min<std::size_t>(word.find('='), 2));
+    return "unknown option --" + std::string(name) + SuggestOption(name);
+  }
+  if (word.size() > 1 && word[0] == '-') {
+    if (word[1] == '=') return "a short flag takes no value (given " + Quoted(word.substr(2)) + ")";
+    return "unknown option " + std::string(word);
+  }
+  if (line.verb() == Verb::kNone) {
+    std::vector<std::string_view> names;
+    for (const VerbSpec& verb : kVerbs) names.push_back(verb.name);
+    // Stricter than for options: "rm" is a forgotten --, not a misspelt "run".
+    const std::string_view best = Closest(word, names, word.size() / 3);
+    return "unexpected argument " + Quoted(word) +
+           (best.empty() ? std::string() : " (did you mean the verb " + std::string(best) + "?)") +
+           "; the command goes after --: pushrun [OPTIONS] -- COMMAND [ARGS...]";
+  }
+  const VerbSpec& verb = SpecOf(line.verb());
+  if (FindVerb(word) != nullptr) {
+    return "only one verb at a time: " + std::string(verb.name) + " and " + std::string(word);
+  }
+  if (verb.max_operands == 0) {
+    return std::string(verb.name) + " takes no arguments (given " + Quoted(word) +
+           "); a command goes after --";
+  }
+  return std::string(verb.name) + " takes one " + std::string(verb.operand_name) + " (given " +
+         Quoted(line.operands().empty() ? std::string_view() : line.operands().front()) + " and " +
+         Quoted(word) + ")";
+}
+
+std::string MissingOperandMessage(Verb which) {
+  const VerbSpec& verb = SpecOf(which);
+  if (verb.verb == Verb::kLint) {
+    return "lint needs at least one FILE (\"-\" for stdin): pushrun lint FILE...";
+  }
+  return std::string(verb.name) + " needs a " + std::string(verb.operand_name) + ": pushrun " +
+         std::string(verb.name) + " " + std::string(verb.operand_name);
 }
 
 }  // namespace
@@ -302,197 +415,101 @@ std::span<const VerbSpec> VerbTable() { return kVerbs; }
 std::string_view VerbName(Verb verb) { return verb == Verb::kNone ? "" : SpecOf(verb).name; }
 
 std::string_view CommandLine::Value(Option option) const {
-  const std::vector<std::string_view>& values = values_[Index(option)];
-  return values.empty() ? std::string_view() : values.back();
+  const std::vector<std::string>& values = values_[Index(option)];
+  return values.empty() ? std::string_view() : std::string_view(values.back());
 }
 
-// Walks the words once; each step consumes one word (two for "--opt VALUE").
-class CommandLineParser {
- public:
-  explicit CommandLineParser(std::span<const char* const> words) : words_(words) {}
-
-  CommandLineResult Parse() {
+// Copies what CLI11 collected into a CommandLine and explains the first mistake.
+struct CommandLineAccess {
+  static CommandLineResult Parse(std::span<const char* const> args) {
+    CommandLineResult result;
+    CommandLine& line = result.line;
+    // CLI11 would read a "--" itself and give the words after it to the verb's operand: the
+    // command is split off first, untouched.
     std::size_t end = 0;
-    while (end < words_.size() && std::string_view(words_[end]) != "--") ++end;
-    if (end < words_.size()) result_.line.command_.assign(words_.begin() + end + 1, words_.end());
+    while (end < args.size() && std::string_view(args[end]) != "--") ++end;
+    if (end < args.size()) line.command_.assign(args.begin() + end + 1, args.end());
+    std::vector<std::string> words(args.begin(), args.begin() + end);
 
-    for (next_ = 0; next_ < end && result_.ok();) {
-      const std::string_view word = words_[next_++];
-      if (word.size() > 2 && word.starts_with("--")) {
-        Long(word.substr(2), end);
-      } else if (word.size() > 1 && word[0] == '-') {
-        Shorts(word, end);
-      } else {
-        Positional(word);
-      }
-      if (stopped_) return std::move(result_);
+    // CLI11 takes the words in reverse order; "--job=" keeps its empty value (see kEmptyValue).
+    std::vector<std::string> reversed;
+    reversed.reserve(words.size());
+    for (auto it = words.rbegin(); it != words.rend(); ++it) {
+      const bool empty_value = it->size() > 3 && it->starts_with("--") && it->back() == '=';
+      reversed.push_back(empty_value ? *it + std::string(kEmptyValue) : *it);
     }
-    if (result_.ok()) CheckOperands();
-    return std::move(result_);
-  }
 
- private:
-  void Fail(std::string message) {
-    if (result_.ok()) result_.error = std::move(message);
-  }
+    App app;
+    std::string error;
+    try {
+      app.app().parse(reversed);
+    } catch (const CLI::RequiredError&) {
+      error = "operand";  // a verb without its operand; the message is made below
+    } catch (const CLI::ParseError& failure) {
+      error = failure.what();
+    }
 
-  // The value of an option given as a separate word. A word that looks like an option is not
-  // taken: `--job --gateway URL` is a forgotten value, not a job named "--gateway".
-  bool NextValue(std::string_view shown, const OptionSpec& spec, std::size_t end,
-                 std::string_view* value) {
-    if (next_ < end) {
-      const std::string_view word = words_[next_];
-      if (word.size() <= 1 || word[0] != '-') {
-        ++next_;
-        *value = word;
-        return true;
+    for (const VerbSpec& verb : kVerbs) {
+      if (app.verb(verb.verb)->parsed()) line.verb_ = verb.verb;
+    }
+    if (line.verb_ != Verb::kNone && SpecOf(line.verb_).max_operands > 0) {
+      for (const std::string& operand :
+           app.verb(line.verb_)
+               ->get_option(std::string(SpecOf(line.verb_).operand_name))
+               ->results()) {
+        line.operands_.push_back(operand);
       }
     }
-    // Only a failure pays for the message.
-    std::string message = std::string(shown) + " needs a value: " + std::string(shown) + " " +
-                          std::string(spec.value_name);
-    if (next_ < end) {
-      const std::string_view word = words_[next_];
-      message += " (" + Quoted(word) + " looks like an option; if it is the value, write --" +
-                 std::string(spec.long_name) + "=" + std::string(word) + ")";
-    }
-    Fail(std::move(message));
-    return false;
-  }
-
-  void Record(const OptionSpec& spec, std::string_view value) {
-    const std::size_t i = static_cast<std::size_t>(spec.option);
-    ++result_.line.counts_[i];
-    if (spec.kind == K::kValue) {
-      result_.line.values_[i].assign(1, value);
-    } else if (spec.kind == K::kRepeatableValue) {
-      result_.line.values_[i].push_back(value);
-    }
-    if (spec.option == Option::kHelp || spec.option == Option::kVersion) stopped_ = true;
-  }
-
-  void Long(std::string_view body, std::size_t end) {
-    const std::size_t eq = body.find('=');
-    const std::string_view name = body.substr(0, eq);
-    const OptionSpec* spec = FindLong(name);
-    const std::string shown = "--" + std::string(name);
-    if (spec == nullptr) {
-      Fail("unknown option " + shown + SuggestOption(name));
-      return;
-    }
-    if (!TakesValue(*spec)) {
-      if (eq != std::string_view::npos) {
-        Fail(shown + " takes no value (given " + Quoted(body.substr(eq + 1)) + ")");
-        return;
-      }
-      Record(*spec, {});
-      return;
-    }
-    std::string_view value;
-    if (eq != std::string_view::npos) {
-      value = body.substr(eq + 1);
-    } else if (!NextValue(shown, *spec, end, &value)) {
-      return;
-    }
-    Record(*spec, value);
-  }
-
-  // "-v", "-vv", "-c FILE", "-cFILE", "-gk=v": flags may be bundled; a short option that takes
-  // a value takes the rest of the word, or else the next word.
-  void Shorts(std::string_view word, std::size_t end) {
-    for (std::size_t i = 1; i < word.size(); ++i) {
-      const std::string shown = std::string("-") + word[i];
-      const OptionSpec* spec = FindShort(word[i]);
-      if (spec == nullptr) {
-        Fail("unknown option " + shown + (word.size() > 2 ? " (in " + Quoted(word) + ")" : ""));
-        return;
-      }
-      if (!TakesValue(*spec)) {
-        if (i + 1 < word.size() && word[i + 1] == '=') {
-          Fail(shown + " takes no value (given " + Quoted(word.substr(i + 2)) + ")");
-          return;
+    std::string first_mistake;
+    for (const OptionSpec& spec : kOptions) {
+      CLI::Option* option = app.option(spec.option);
+      const std::size_t i = static_cast<std::size_t>(spec.option);
+      if (!TakesValue(spec)) {
+        line.counts_[i] = static_cast<int>(option->count());
+        for (const std::string& value : option->results()) {
+          // CLI11 accepts "--dry-run=yes"; a flag takes no value.
+          if (value != "true" && first_mistake.empty()) {
+            first_mistake = "--" + std::string(spec.long_name) + " takes no value (given " +
+                            Quoted(value) + ")";
+          }
         }
-        Record(*spec, {});
-        if (stopped_) return;
         continue;
       }
-      std::string_view value = word.substr(i + 1);
-      if (value.empty() && !NextValue(shown, *spec, end, &value)) return;
-      Record(*spec, value);
-      return;
-    }
-  }
-
-  void Positional(std::string_view word) {
-    CommandLine& line = result_.line;
-    if (line.verb_ == Verb::kNone) {
-      if (const VerbSpec* verb = FindVerb(word)) {
-        line.verb_ = verb->verb;
-        return;
+      for (const std::string& value : option->results()) {
+        if (value == kNoValue) {
+          if (first_mistake.empty()) first_mistake = MissingValueMessage(spec, words);
+          continue;
+        }
+        line.values_[i].push_back(value == kEmptyValue ? std::string() : value);
+        if (spec.kind == K::kValue)
+          line.values_[i].erase(line.values_[i].begin(), line.values_[i].end() - 1);
       }
-      std::vector<std::string_view> names;
-      for (const VerbSpec& verb : kVerbs) names.push_back(verb.name);
-      // Stricter than for options: "rm" is a forgotten --, not a misspelt "run".
-      const std::string_view best = Closest(word, names, word.size() / 3);
-      Fail("unexpected argument " + Quoted(word) +
-           (best.empty() ? std::string() : " (did you mean the verb " + std::string(best) + "?)") +
-           "; the command goes after --: pushrun [OPTIONS] -- COMMAND [ARGS...]");
-      return;
+      line.counts_[i] = static_cast<int>(option->results().size());
     }
-    const VerbSpec& verb = SpecOf(line.verb_);
-    if (line.operands_.size() < verb.max_operands) {
-      line.operands_.push_back(word);
-      return;
-    }
-    if (FindVerb(word) != nullptr) {
-      Fail("only one verb at a time: " + std::string(verb.name) + " and " + std::string(word));
-    } else if (verb.max_operands == 0) {
-      Fail(std::string(verb.name) + " takes no arguments (given " + Quoted(word) +
-           "); a command goes after --");
-    } else {
-      Fail(std::string(verb.name) + " takes one " + std::string(verb.operand_name) + " (given " +
-           Quoted(line.operands_.front()) + " and " + Quoted(word) + ")");
-    }
-  }
+    if (line.Given(Option::kHelp) || line.Given(Option::kVersion)) return result;
 
-  void CheckOperands() {
-    const CommandLine& line = result_.line;
-    if (line.verb_ == Verb::kNone) return;
-    const VerbSpec& verb = SpecOf(line.verb_);
-    if (line.operands_.size() >= verb.min_operands) return;
-    if (verb.verb == Verb::kLint) {
-      Fail("lint needs at least one FILE (\"-\" for stdin): pushrun lint FILE...");
-    } else {
-      Fail(std::string(verb.name) + " needs a " + std::string(verb.operand_name) + ": pushrun " +
-           std::string(verb.name) + " " + std::string(verb.operand_name));
+    const std::vector<std::string> unexpected = app.app().remaining(true);
+    if (!unexpected.empty()) {
+      result.error = UnexpectedWordMessage(unexpected.front(), line);
+    } else if (!first_mistake.empty()) {
+      result.error = first_mistake;
+    } else if (error == "operand" || (line.verb_ != Verb::kNone &&
+                                      line.operands_.size() < SpecOf(line.verb_).min_operands)) {
+      result.error = MissingOperandMessage(line.verb_);
+    } else if (!error.empty()) {
+      result.error = error;
     }
+    return result;
   }
-
-  std::span<const char* const> words_;
-  std::size_t next_ = 0;
-  bool stopped_ = false;
-  CommandLineResult result_;
 };
 
 CommandLineResult ParseCommandLine(std::span<const char* const> args) {
-  return CommandLineParser(args).Parse();
+  return CommandLineAccess::Parse(args);
 }
 
 std::string HelpText() {
-  std::string out(kUsage);
-  for (OptionGroup group : {G::kRun, G::kReport, G::kPush, G::kOutput, G::kGeneral}) {
-    out += '\n';
-    out += GroupName(group);
-    out += ":\n";
-    for (const OptionSpec& spec : kOptions) {
-      if (spec.group == group) AppendEntry(out, Tag(spec), spec.help);
-    }
-  }
-  out += "\nSubcommands:\n";
-  for (const VerbSpec& verb : kVerbs) AppendEntry(out, verb.name, verb.help);
-  out += '\n';
-  out += kFooter;
-  return out;
+  App app;
+  return app.app().help();
 }
 
 }  // namespace pushrun::runner

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/parser.h"
 #include "pushrun/metrics/pushgateway.h"
@@ -135,7 +136,7 @@ bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> f
     *refused = error.category() == metrics::ErrorCategory::kHttp && !IsGatewayUnavailable(error);
     // The client's message already names the action and the (redacted) URL.
     log.Error(std::string(KindPrefix(kind)) + DescribePushError(error));
-  } catch (const std::invalid_argument& error) {
+  } catch (const metrics::Error& error) {  // such as a UsageError: refused before sending
     log.Error("cannot push to " + url + ": " + error.what());
   }
   return false;

@@ -1,10 +1,10 @@
 #include "pushrun/runner/large_sidecar.h"
 
 #include <memory>
-#include <stdexcept>
 #include <utility>
 
 #include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
 
@@ -51,7 +51,7 @@ LargeSidecar SendLargeSidecar(const config::Settings& settings, const SidecarFil
       // Not lost: the caller delivers the report as usual, and says what fails then.
       log.Debug("the protobuf push of the large sidecar did not succeed: " +
                 DescribePushError(error));
-    } catch (const std::invalid_argument& error) {
+    } catch (const metrics::Error& error) {  // such as a UsageError: refused before sending
       log.Debug(std::string("the protobuf push of the large sidecar was not made: ") +
                 error.what());
     }

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pushrun/config/check.h"
 #include "pushrun/config/describe.h"
 #include "pushrun/config/duration.h"
 #include "pushrun/config/environment.h"
@@ -70,6 +71,18 @@ std::size_t Count(const std::string& flag, const std::string& text, long long mi
   return static_cast<std::size_t>(*value);
 }
 
+// The flag of a setting, by its config file key ("gateway.timeout" -> "--push-timeout").
+std::string FlagName(std::string_view key) {
+  if (key == "gateway.headers") return "--header";
+  for (const auto& variable : pushrun::config::EnvironmentVariables()) {
+    if (variable.config_key != key || variable.flag.empty()) continue;
+    const std::size_t comma = variable.flag.rfind(", ");  // "-g, --grouping": the long one
+    return std::string(comma == std::string_view::npos ? variable.flag
+                                                       : variable.flag.substr(comma + 2));
+  }
+  return std::string(key);
+}
+
 // Flags given on the command line, as the most important config layer. Every value is checked
 // by the same functions the environment and config file use.
 Layer ToLayer(const CommandLine& line, std::vector<std::string>* warnings) {
@@ -92,6 +105,9 @@ Layer ToLayer(const CommandLine& line, std::vector<std::string>* warnings) {
     const std::string name(pair.substr(0, eq));
     if (!config::IsValidGroupingName(name)) {
       Bad("--grouping", "label name \"" + name + "\" is not allowed", config::kLabelNameSyntax);
+    }
+    if (layer.grouping.contains(name)) {
+      Bad("--grouping", "label \"" + name + "\" is given twice", "each label name once");
     }
     layer.grouping[name] = std::string(pair.substr(eq + 1));
   }
@@ -162,6 +178,7 @@ Layer ToLayer(const CommandLine& line, std::vector<std::string>* warnings) {
   if (given(Option::kSpoolDir)) layer.spool_dir = value(Option::kSpoolDir);
   if (given(Option::kLock)) layer.lock_file = value(Option::kLock);
   if (given(Option::kKeepEnv)) layer.keep_env = true;
+  config::CheckLayer(layer, FlagName);
   return layer;
 }
 
@@ -254,7 +271,13 @@ int Main(int argc, char** argv) {
       log.Debug("settings:\n" + config::DescribeSettings(settings));
     }
   } catch (const ConfigError& error) {
-    log.Error(error.what());
+    // A config file reports all its mistakes, one per line.
+    const std::string_view what = error.what();
+    for (std::size_t start = 0; start < what.size();) {
+      const std::size_t end = std::min(what.find('\n', start), what.size());
+      log.Error(std::string(what.substr(start, end - start)));
+      start = end + 1;
+    }
     return runner::kExitPushrunError;
   }
 

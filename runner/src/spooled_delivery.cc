@@ -6,12 +6,12 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/parser.h"
 #include "pushrun/metrics/pushgateway.h"
@@ -138,7 +138,7 @@ SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledRep
   } catch (const metrics::PushError& error) {
     if (unavailable != nullptr) *unavailable = IsGatewayUnavailable(error);
     return {.error = DescribePushError(error), .refused = IsRefusedForGood(error)};
-  } catch (const std::invalid_argument& error) {
+  } catch (const metrics::Error& error) {  // such as a UsageError: refused before sending
     return {.error = error.what()};
   }
 }

@@ -148,3 +148,71 @@ TEST_CASE("Config file: files over 1 MiB and missing files are refused", "[confi
 
 }  // namespace
 }  // namespace pushrun::config
+
+namespace pushrun::config {
+namespace {
+
+std::size_t Lines(const std::string& text) {
+  std::size_t lines = 1;
+  for (char c : text) lines += c == '\n';
+  return lines;
+}
+
+TEST_CASE("Config file: every semantic mistake is reported at once, each at its place",
+          "[config][loader]") {
+  const std::string text =
+      "[gateway]\n"
+      "retries = \"3\"\n"      // wrong type
+      "urll = \"http://a\"\n"  // unknown key
+      "timeout = \"0\"\n"      // zero where zero makes no sense
+      "[defaults]\n"
+      "max_series = 0\n"  // out of range
+      "prefix = \"ok\"\n"
+      "[jobs.a]\n"
+      "command = []\n";  // empty command
+  try {
+    ParseConfig(text, "fleet.toml", NoEnvironment);
+    FAIL("no error");
+  } catch (const ConfigError& error) {
+    const std::string what = error.what();
+    INFO(what);
+    CHECK(error.count() == 5);
+    CHECK(Lines(what) == 5);
+    // The first one is the error's own location; what() lists them all in file order.
+    CHECK(error.line() == 2);
+    CHECK(error.key_path() == "gateway.retries");
+    CHECK_THAT(what, Catch::StartsWith("fleet.toml:2:11: gateway.retries: expected an integer"));
+    CHECK_THAT(what, Catch::Contains("\nfleet.toml:3:1: gateway.urll: unknown key"));
+    CHECK_THAT(what, Catch::Contains("\nfleet.toml:4:11: gateway.timeout: zero"));
+    CHECK_THAT(what, Catch::Contains("\nfleet.toml:6:14: defaults.max_series: 0 is out of range"));
+    CHECK_THAT(what, Catch::Contains("\nfleet.toml:9:11: jobs.a.command: empty command"));
+  }
+}
+
+TEST_CASE("Config file: a syntax error is reported alone", "[config][loader]") {
+  const std::string text = "[gateway]\nretries = \"3\"\n[defaults\n";
+  try {
+    ParseConfig(text, "fleet.toml", NoEnvironment);
+    FAIL("no error");
+  } catch (const ConfigError& error) {
+    CHECK(error.count() == 1);
+    CHECK(error.line() == 3);
+  }
+}
+
+TEST_CASE("Config file: the list of mistakes stops at a cap", "[config][loader]") {
+  std::string text = "[gateway]\n";
+  for (int i = 0; i < 50; ++i) text += "unknown" + std::to_string(i) + " = 1\n";
+  try {
+    ParseConfig(text, "fleet.toml", NoEnvironment);
+    FAIL("no error");
+  } catch (const ConfigError& error) {
+    const std::string what = error.what();
+    CHECK(error.count() == 21);
+    CHECK(Lines(what) == 21);
+    CHECK_THAT(what, Catch::EndsWith("more errors not shown (the first 20 are above)"));
+  }
+}
+
+}  // namespace
+}  // namespace pushrun::config

@@ -51,7 +51,7 @@ TEST_CASE("Labels by name: a missing, unknown or repeated name is refused by nam
           "[metrics][metric][labels]") {
   Registry registry;
   Counter counter({.name = "c", .label_names = {"job_type", "status"}, .registries = {&registry}});
-  CHECK_THROWS_AS(counter.Labels({{"status", "ok"}}), std::invalid_argument);
+  CHECK_THROWS_AS(counter.Labels({{"status", "ok"}}), UsageError);
   CHECK_THAT(MessageOf([&] {
                counter.Labels({{"status", "ok"}});
              }),

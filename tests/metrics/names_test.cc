@@ -1,7 +1,6 @@
 #include "pushrun/metrics/names.h"
 
 #include <catch2/catch.hpp>
-#include <stdexcept>
 #include <string>
 
 using namespace pushrun::metrics;
@@ -16,7 +15,7 @@ TEST_CASE("Names: metric names follow [a-zA-Z_:][a-zA-Z0-9_:]*", "[metrics][name
   SECTION("invalid") {
     const std::string name = GENERATE("", "1abc", "a-b", "a b", "a.b", "é", "a\n", "a{b}");
     CHECK_FALSE(IsValidMetricName(name));
-    CHECK_THROWS_AS(CheckMetricName(name), std::invalid_argument);
+    CHECK_THROWS_AS(CheckMetricName(name), UsageError);
   }
 }
 
@@ -38,7 +37,7 @@ TEST_CASE("Names: label names follow [a-zA-Z_][a-zA-Z0-9_]* and users may not st
     const std::string name = GENERATE("", "1a", "a:b", "a-b", "a b", "ü");
     CHECK_FALSE(IsValidLabelName(name));
     CHECK_FALSE(IsValidUserLabelName(name));
-    CHECK_THROWS_AS(CheckUserLabelName(name), std::invalid_argument);
+    CHECK_THROWS_AS(CheckUserLabelName(name), UsageError);
   }
 }
 

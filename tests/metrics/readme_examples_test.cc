@@ -44,10 +44,7 @@ std::vector<std::string> CppBlocks(const std::string& markdown) {
 TEST_CASE("README: every C++ example is a compiled file under examples/", "[docs]") {
   const std::filesystem::path source_dir = PUSHRUN_SOURCE_DIR;
   const std::string readme = ReadFile(source_dir / "README.md");
-  if (readme.find("\n## Library\n") == std::string::npos) {
-    WARN("README.md has no \"## Library\" section yet; nothing to check");
-    return;
-  }
+  REQUIRE(readme.find("\n## Library\n") != std::string::npos);
   std::map<std::string, std::string> examples;  // file name -> contents
   for (const auto& entry : std::filesystem::directory_iterator(source_dir / "examples")) {
     if (entry.path().extension() == ".cc") {
@@ -72,4 +69,20 @@ TEST_CASE("README: every C++ example is a compiled file under examples/", "[docs
     INFO("examples/" << name << " is not embedded in README.md");
     CHECK(embedded[name] >= 1);
   }
+}
+
+TEST_CASE("README: the examples show labels by name, one catch of the base and a result's headers",
+          "[docs]") {
+  const std::filesystem::path source_dir = PUSHRUN_SOURCE_DIR;
+  std::string all;
+  for (const auto& entry : std::filesystem::directory_iterator(source_dir / "examples")) {
+    if (entry.path().extension() == ".cc") all += ReadFile(entry.path());
+  }
+  CHECK_THAT(all, Catch::Contains(".Labels({{\""));
+  CHECK_THAT(all, Catch::Contains("catch (const Error& error)"));
+  CHECK_THAT(all, Catch::Contains("result.headers"));
+  // Pushes are text or protobuf now; the README must not say otherwise.
+  const std::string readme = ReadFile(source_dir / "README.md");
+  CHECK_THAT(readme, !Catch::Contains("always text 0.0.4"));
+  CHECK_THAT(readme, !Catch::Contains("std::invalid_argument` for"));
 }

@@ -6,7 +6,6 @@
 #include <functional>
 #include <memory>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -55,7 +54,7 @@ TEST_CASE("Registry: a counter x and a gauge x clash (OpenMetrics family x), in 
   try {
     second(registry);
     FAIL("the second registration was accepted");
-  } catch (const std::invalid_argument& error) {
+  } catch (const UsageError& error) {
     const std::string message = error.what();
     CHECK_THAT(message, Catch::Contains("counter \"x_total\" is the OpenMetrics family \"x\""));
     CHECK_THAT(message, Catch::Contains("gauge \"x\""));

@@ -60,7 +60,7 @@ TEST_CASE("Command line: an = value may be empty or contain = and start with -",
   REQUIRE(result.ok());
   CHECK(result.line.Given(Option::kJob));
   CHECK(result.line.Value(Option::kJob).empty());
-  CHECK(result.line.Values(Option::kHeader) == std::vector<std::string_view>{"X-A: b=c"});
+  CHECK(result.line.Values(Option::kHeader) == std::vector<std::string>{"X-A: b=c"});
   CHECK(result.line.Value(Option::kPrefix) == "-odd");
 }
 
@@ -79,8 +79,8 @@ TEST_CASE("Command line: repeatable values are kept in order, short and long for
   const CommandLineResult result = words.Parse();
   REQUIRE(result.ok());
   CHECK(result.line.Values(Option::kGrouping) ==
-        std::vector<std::string_view>{"a=1", "b=2", "c=3", "d=4"});
-  CHECK(result.line.Values(Option::kHeader) == std::vector<std::string_view>{"X: 1", "Y: 2"});
+        std::vector<std::string>{"a=1", "b=2", "c=3", "d=4"});
+  CHECK(result.line.Values(Option::kHeader) == std::vector<std::string>{"X: 1", "Y: 2"});
 }
 
 TEST_CASE("Command line: -v counts however it is written", "[runner][cli]") {
@@ -105,7 +105,7 @@ TEST_CASE("Command line: flags, aliases and short options with attached values",
   CHECK(result.line.Value(Option::kPasswordFile) == "/pw");
   CHECK(result.line.Value(Option::kConfig) == "/etc/fleet.toml");
   CHECK(result.line.Count(Option::kVerbose) == 1);
-  CHECK(result.line.Values(Option::kGrouping) == std::vector<std::string_view>{"env=prod"});
+  CHECK(result.line.Values(Option::kGrouping) == std::vector<std::string>{"env=prod"});
 }
 
 TEST_CASE("Command line: every word after the first -- is the command, untouched",
@@ -136,7 +136,7 @@ TEST_CASE("Command line: options go before and after the verb", "[runner][cli]")
     const CommandLineResult result = words.Parse();
     REQUIRE(result.ok());
     CHECK(result.line.verb() == Verb::kLint);
-    CHECK(result.line.operands() == std::vector<std::string_view>{"a.prom", "-", "b.prom"});
+    CHECK(result.line.operands() == std::vector<std::string>{"a.prom", "-", "b.prom"});
     CHECK(result.line.Value(Option::kMaxSeries) == "3");
   }
   SECTION("run takes a JOB and the words after --") {
@@ -144,7 +144,7 @@ TEST_CASE("Command line: options go before and after the verb", "[runner][cli]")
     const CommandLineResult result = words.Parse();
     REQUIRE(result.ok());
     CHECK(result.line.verb() == Verb::kRun);
-    CHECK(result.line.operands() == std::vector<std::string_view>{"nightly"});
+    CHECK(result.line.operands() == std::vector<std::string>{"nightly"});
     CHECK(result.line.Count(Option::kVerbose) == 2);
     CHECK(result.line.command() == std::vector<std::string>{"--full"});
   }
@@ -153,7 +153,7 @@ TEST_CASE("Command line: options go before and after the verb", "[runner][cli]")
     const CommandLineResult result = words.Parse();
     REQUIRE(result.ok());
     CHECK(result.line.verb() == Verb::kRun);
-    CHECK(result.line.operands() == std::vector<std::string_view>{"check"});
+    CHECK(result.line.operands() == std::vector<std::string>{"check"});
   }
   SECTION("every verb is recognised") {
     for (const auto& verb : pushrun::runner::VerbTable()) {
@@ -194,7 +194,8 @@ TEST_CASE("Command line: an unknown option is named, with the closest known one"
         "unknown option --basic-auth-usr (did you mean --basic-auth-user?)");
   CHECK(ErrorOf({"--frobnicate"}) == "unknown option --frobnicate");
   CHECK(ErrorOf({"-x"}) == "unknown option -x");
-  CHECK(ErrorOf({"-vx"}) == "unknown option -x (in \"-vx\")");
+  // CLI11 splits a bundle before we see it: the unknown letter is named alone.
+  CHECK(ErrorOf({"-vx"}) == "unknown option -x");
 }
 
 TEST_CASE("Command line: a missing value names the option and its value", "[runner][cli]") {
@@ -208,7 +209,7 @@ TEST_CASE("Command line: a missing value names the option and its value", "[runn
 
 TEST_CASE("Command line: a flag given a value is refused", "[runner][cli]") {
   CHECK(ErrorOf({"--dry-run=yes"}) == "--dry-run takes no value (given \"yes\")");
-  CHECK(ErrorOf({"-v=2"}) == "-v takes no value (given \"2\")");
+  CHECK(ErrorOf({"-v=2"}) == "a short flag takes no value (given \"2\")");
 }
 
 TEST_CASE("Command line: verbs and stray words are checked", "[runner][cli]") {
@@ -241,9 +242,9 @@ TEST_CASE("Command line: --help lists every option of the table and every verb",
   const std::string help = pushrun::runner::HelpText();
   for (const auto& spec : pushrun::runner::OptionTable()) {
     std::string tag = "  ";
-    if (spec.short_name != '\0') tag += std::string("-") + spec.short_name + ", ";
+    if (spec.short_name != '\0') tag += std::string("-") + spec.short_name + ",";
     tag += "--" + std::string(spec.long_name);
-    if (!spec.alias.empty()) tag += ", --" + std::string(spec.alias);
+    if (!spec.alias.empty()) tag += ",--" + std::string(spec.alias);
     if (!spec.value_name.empty()) tag += " " + std::string(spec.value_name);
     INFO(tag);
     // A tag too wide for the left column stands on a line of its own.
@@ -278,4 +279,23 @@ TEST_CASE("Command line: --help's option and verb lines fit 80 columns", "[runne
     if (line.starts_with(" ")) CHECK(line.size() <= 80);
     start = end + 1;
   }
+}
+
+TEST_CASE("Command line: a value in brackets or with commas stays one value", "[runner][cli]") {
+  const Words words({"--header", "X-A: [a,b]", "-g", "v=[1,2]", "--job", "[j]"});
+  const CommandLineResult result = words.Parse();
+  REQUIRE(result.ok());
+  CHECK(result.line.Values(Option::kHeader) == std::vector<std::string>{"X-A: [a,b]"});
+  CHECK(result.line.Values(Option::kGrouping) == std::vector<std::string>{"v=[1,2]"});
+  CHECK(result.line.Value(Option::kJob) == "[j]");
+}
+
+TEST_CASE("Command line: \"--job=\" is an empty value, and the next word is not taken",
+          "[runner][cli]") {
+  const Words words({"--job=", "delete"});
+  const CommandLineResult result = words.Parse();
+  REQUIRE(result.ok());
+  CHECK(result.line.Given(Option::kJob));
+  CHECK(result.line.Value(Option::kJob).empty());
+  CHECK(result.line.verb() == Verb::kDelete);
 }

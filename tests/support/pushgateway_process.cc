@@ -2,29 +2,22 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "support/server_process.h"
 
 namespace pushrun::testing {
 namespace {
 
 constexpr const char* kGatewayBinary = "/usr/bin/prometheus-pushgateway";
-constexpr auto kReadyTimeout = std::chrono::seconds(15);
-constexpr auto kStopTimeout = std::chrono::seconds(5);
-constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
 size_t AppendToString(char* data, size_t size, size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -58,16 +51,6 @@ int Get(const std::string& url, std::string* body, bool insecure) {
   curl_easy_cleanup(curl);
   if (body != nullptr) *body = std::move(response);
   return static_cast<int>(status);
-}
-
-// Whether the process has exited (and reaps it if so).
-bool Exited(pid_t pid) {
-  int status = 0;
-  pid_t r;
-  do {
-    r = waitpid(pid, &status, WNOHANG);
-  } while (r < 0 && errno == EINTR);
-  return r == pid || (r < 0 && errno == ECHILD);
 }
 
 }  // namespace
@@ -119,7 +102,6 @@ std::string PushgatewayProcess::url() const {
 
 void PushgatewayProcess::Start() {
   if (running()) return;
-  // Everything the child needs is built before fork: only async-signal-safe calls after it.
   std::vector<std::string> args = {
       kGatewayBinary,
       "--web.listen-address=127.0.0.1:" + std::to_string(port_),
@@ -131,59 +113,16 @@ void PushgatewayProcess::Start() {
     args.push_back("--web.config.file=" + options_.web_config_file);
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
-  if (pid == 0) {
-    // Do not outlive a crashed test run.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      dup2(devnull, STDIN_FILENO);
-      dup2(devnull, STDOUT_FILENO);
-      dup2(devnull, STDERR_FILENO);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
-
   const std::string ready_url = url() + "/-/ready";
-  const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Exited(pid_)) {
-      pid_ = -1;
-      throw std::runtime_error("prometheus-pushgateway exited before it was ready (port " +
-                               std::to_string(port_) + ")");
-    }
+  pid_ = StartServer(args, [&] {
     // 401: the web config demands basic auth on every path, so the gateway is up.
     const int status = Get(ready_url, nullptr, options_.https);
-    if (status == 200 || status == 401) return;
-    std::this_thread::sleep_for(kPollInterval);
-  }
-  Stop();
-  throw std::runtime_error("prometheus-pushgateway was not ready within 15 s");
+    return status == 200 || status == 401;
+  });
 }
 
 void PushgatewayProcess::Stop() {
-  if (!running()) return;
-  kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-  while (!Exited(pid_)) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-      break;
-    }
-    std::this_thread::sleep_for(kPollInterval);
-  }
+  StopServer(pid_);
   pid_ = -1;
 }
 

@@ -2,6 +2,7 @@
 // The umbrella header of libpushrun's metrics library.
 
 #include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/family.h"
 #include "pushrun/metrics/http_header.h"
@@ -11,5 +12,6 @@
 #include "pushrun/metrics/protobuf.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
+#include "pushrun/metrics/remote_write.h"
 #include "pushrun/metrics/transport.h"
 #include "pushrun/metrics/url.h"

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace pushrun::config {
 
@@ -24,6 +25,10 @@ class ConfigError : public std::runtime_error {
   // what() = "file:line:col: key.path: message (allowed: ...)"; absent parts are left out.
   ConfigError(SourceLocation location, std::string key_path, std::string message,
               std::string allowed = {});
+  // The first of `errors` (its location, key path, message, allowed), with what() listing
+  // every one of them, one per line: how a config file reports all its mistakes at once.
+  // `errors` must not be empty.
+  static ConfigError Several(const std::vector<ConfigError>& errors);
 
   const SourceLocation& location() const { return location_; }
   const std::string& file() const { return location_.file; }
@@ -32,12 +37,15 @@ class ConfigError : public std::runtime_error {
   const std::string& key_path() const { return key_path_; }
   const std::string& message() const { return message_; }
   const std::string& allowed() const { return allowed_; }
+  // How many mistakes what() lists (1 unless made by Several).
+  std::size_t count() const { return count_; }
 
  private:
   SourceLocation location_;
   std::string key_path_;
   std::string message_;
   std::string allowed_;
+  std::size_t count_ = 1;
 };
 
 }  // namespace pushrun::config

@@ -3,6 +3,7 @@
 // by the handle and the registries it is registered in, so a registry never dangles.
 // All operations are thread-safe; updates on an unlabelled metric or a held child are
 // lock-free (atomics), Labels() takes a mutex to find or create the child.
+// What they refuse (bad names, labels, buckets or amounts) throws UsageError (error.h).
 
 #include <cstdint>
 #include <initializer_list>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/family.h"
 
 namespace pushrun::metrics {
@@ -23,7 +25,7 @@ struct MetricOptions {
   std::string help = {};
   std::vector<std::string> label_names = {};
   // Registries to register in; empty means DefaultRegistry(). Registration fails (throws
-  // std::invalid_argument) when a registry already has a family of that name.
+  // UsageError) when a registry already has a family of that name.
   std::vector<Registry*> registries = {};
 };
 
@@ -47,7 +49,7 @@ class FamilyState;
 
 class CounterChild {
  public:
-  // Throws std::invalid_argument for negative or NaN amounts (a counter only goes up).
+  // Throws UsageError for negative or NaN amounts (a counter only goes up).
   void Inc(double amount = 1);
   double Value() const;
 
@@ -68,9 +70,9 @@ class Counter {
   CounterChild Labels(const std::vector<std::string>& values) const;
   // The child for these labels by name, in any order: Labels({{"status", "ok"}, {"db", "a"}}).
   // Every label name must be given once; a missing, unknown or repeated name throws
-  // std::invalid_argument naming it.
+  // UsageError naming it.
   CounterChild Labels(std::initializer_list<Label> labels) const;
-  // Shorthands for the unlabelled metric; throw std::invalid_argument if it has label names.
+  // Shorthands for the unlabelled metric; throw UsageError if it has label names.
   void Inc(double amount = 1) const;
   double Value() const;
 

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "pushrun/metrics/error.h"
+
 namespace pushrun::metrics {
 
 // [a-zA-Z_:][a-zA-Z0-9_:]*
@@ -19,7 +21,7 @@ bool IsValidUtf8(std::string_view text);
 // byte that begins none (or is empty).
 std::size_t Utf8SequenceLength(std::string_view text);
 
-// Throw std::invalid_argument naming the offending string and the allowed syntax.
+// Throw UsageError (error.h) naming the offending string and the allowed syntax.
 void CheckMetricName(std::string_view name);
 void CheckUserLabelName(std::string_view name);
 

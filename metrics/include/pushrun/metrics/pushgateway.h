@@ -9,10 +9,10 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/registry.h"
 #include "pushrun/metrics/transport.h"
 
@@ -57,15 +57,18 @@ struct PushOptions {
   std::shared_ptr<Cancellation> cancellation{};
 };
 
+// What the gateway answered to a successful call (any 2xx), as prom-client returns the response.
 struct PushResult {
   int status = 0;
   std::string body{};
+  Headers headers{};  // names lower-cased, in the order received
 };
 
 enum class ErrorCategory { kValidation, kTransport, kHttp };
 std::string_view CategoryName(ErrorCategory category);
 
-class PushError : public std::runtime_error {
+// A call that did not succeed; like every error of the library, an Error (error.h).
+class PushError : public Error {
  public:
   PushError(ErrorCategory category, std::string message, int status = 0, std::string body = {},
             std::string url = {}, int attempts = 0);
@@ -84,7 +87,7 @@ class PushError : public std::runtime_error {
 };
 
 // "/metrics/job/<job>{/<name>/<value>}" (appended to the base URL) with the encoding rules of
-// PROTOCOL.md.
+// docs/PROTOCOL.md, "The group's URL".
 // Throws PushError(kValidation) for an empty job or bad grouping label names.
 std::string GroupPath(const PushParams& params);
 // `url` with any user:password@ removed.
@@ -92,7 +95,8 @@ std::string RedactUrl(std::string_view url);
 
 class Pushgateway {
  public:
-  // Throws std::invalid_argument for a URL that is not http(s)://host[:port][/prefix].
+  // Throws UsageError for a URL that is not http(s)://host[:port][/prefix], or for options
+  // it refuses.
   explicit Pushgateway(std::string url, PushOptions options = {},
                        Registry& registry = DefaultRegistry());
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 
 namespace pushrun::metrics {
@@ -21,7 +22,7 @@ class Registry {
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
-  // Throws std::invalid_argument when a family name is already registered here, or when a
+  // Throws UsageError when a family name is already registered here, or when a
   // family would be exposed under a name another collectable's family already uses in either
   // format: a counter "x" (family "x_total") is the OpenMetrics family "x", so it clashes
   // with a gauge "x"; a histogram "x" clashes with a gauge "x_count", "x_sum" or "x_bucket".
@@ -33,7 +34,8 @@ class Registry {
   // Families in a stable order (sorted by name).
   std::vector<MetricFamily> Collect() const;
 
-  // The format used by Serialize() and ContentType(); pushes always use text 0.0.4.
+  // The format used by Serialize() and ContentType(). Pushes do not use it: they send text
+  // 0.0.4 or protobuf (PushOptions::format), as the Pushgateway cannot read OpenMetrics.
   // Safe to call while other threads serialize: a Serialize() running meanwhile uses one of
   // the two formats for its whole output.
   ExpositionFormat format() const { return format_.load(std::memory_order_relaxed); }

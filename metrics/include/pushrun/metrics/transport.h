@@ -9,10 +9,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "pushrun/metrics/error.h"
 
 namespace pushrun::metrics {
 
@@ -87,10 +90,11 @@ struct HttpResponse {
 inline constexpr std::size_t kMaxResponseBody = 64 * 1024;
 
 // Thrown by a Transport when no HTTP response was obtained (DNS, connect, TLS, timeout,
-// cancellation).
-class TransportFailure : public std::runtime_error {
+// cancellation). The message says what went wrong, not the method or the URL: the caller
+// knows those, and the client names them once in its PushError.
+class TransportFailure : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  using Error::Error;
 };
 
 // How long the name resolution done by Transport::Prepare is trusted: a gateway's address may

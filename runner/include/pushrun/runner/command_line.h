@@ -1,11 +1,13 @@
 #pragma once
-// pushrun's command line: one static table of options is the single source for parsing and for
-// --help. Parsing only sorts the words (which option, which verb, which values, the command
-// after --); what a value means (a duration, a URL) is checked afterwards by the config parsers,
-// the same ones the environment and the config file go through.
+// pushrun's command line: one static table of options is the single source of the CLI11 app
+// that parses the words and writes --help. Parsing only sorts the words (which option, which
+// verb, which values, the command after --); what a value means (a duration, a URL) is checked
+// afterwards by config's one checker, the same one the environment and the config file go
+// through.
 //
-// Built for the wrapper's start-up path: no std::function, no per-option objects, no streams;
-// a parse allocates only the vectors of the values it finds and the command's words.
+// CLI11 is an implementation detail of command_line.cc: nothing here mentions it, so no other
+// file of the project compiles it. Around it, this file keeps what CLI11 2.1.2 does not do:
+// the split at the first "--", "did you mean", our own messages, and one error type (exit 125).
 // Thread-safety: the table is immutable; a CommandLine is a plain value.
 
 #include <array>
@@ -106,7 +108,7 @@ struct VerbSpec {
 std::span<const VerbSpec> VerbTable();
 std::string_view VerbName(Verb verb);  // "" for kNone
 
-// What the words said. Values are views into the parsed words, which must outlive this.
+// What the words said; it owns its values.
 class CommandLine {
  public:
   // How many times the option was given (a counted flag's count, a flag's 0 or more).
@@ -115,26 +117,24 @@ class CommandLine {
   // The last value given, "" when none was.
   std::string_view Value(Option option) const;
   // Every value given to a repeatable option, in order.
-  const std::vector<std::string_view>& Values(Option option) const {
-    return values_[Index(option)];
-  }
+  const std::vector<std::string>& Values(Option option) const { return values_[Index(option)]; }
 
   Verb verb() const { return verb_; }
   // The verb's words: lint's FILEs, run's JOB.
-  const std::vector<std::string_view>& operands() const { return operands_; }
+  const std::vector<std::string>& operands() const { return operands_; }
   // Everything after the first "--", untouched.
   const std::vector<std::string>& command() const { return command_; }
   std::vector<std::string>& command() { return command_; }
 
  private:
-  friend class CommandLineParser;
+  friend struct CommandLineAccess;
   static std::size_t Index(Option option) { return static_cast<std::size_t>(option); }
 
   std::array<int, kOptionCount> counts_{};
   // Per option: one slot for kValue (the last), every value for kRepeatableValue.
-  std::array<std::vector<std::string_view>, kOptionCount> values_{};
+  std::array<std::vector<std::string>, kOptionCount> values_{};
   Verb verb_ = Verb::kNone;
-  std::vector<std::string_view> operands_;
+  std::vector<std::string> operands_;
   std::vector<std::string> command_;
 };
 
@@ -146,11 +146,12 @@ struct CommandLineResult {
   bool ok() const { return error.empty(); }
 };
 
-// Parses the arguments after the program name. Stops at --help or --version (whatever
-// follows, except after "--", is not looked at), so `pushrun lint --help` shows the help.
+// Parses the arguments after the program name. --help and --version win over any other
+// mistake before "--", so `pushrun lint --help` shows the help.
 CommandLineResult ParseCommandLine(std::span<const char* const> args);
 
-// The whole --help text: usage, the options by group, the verbs, the footer. Ends in "\n".
+// The whole --help text, written by CLI11: usage, the options by group, the verbs, the footer.
+// Ends in "\n".
 std::string HelpText();
 
 }  // namespace pushrun::runner
