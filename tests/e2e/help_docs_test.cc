@@ -26,12 +26,15 @@ std::string Help() {
 
 bool IsFlagChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
-// "--name" at `at` in `text`, or "" when no flag starts there.
+// "--name" at `at` in `text`, or "" when no flag starts there. A dotted name such as
+// Prometheus' `--web.enable-remote-write-receiver` belongs to another program: pushrun's flags
+// have no dots.
 std::string FlagAt(const std::string& text, std::size_t at) {
   if (text.compare(at, 2, "--") != 0 || at + 2 >= text.size()) return {};
   if (text[at + 2] < 'a' || text[at + 2] > 'z') return {};
   std::size_t end = at + 2;
   while (end < text.size() && IsFlagChar(text[end])) ++end;
+  if (end < text.size() && text[end] == '.') return {};
   return text.substr(at, end - at);
 }
 

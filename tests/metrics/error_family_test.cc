@@ -43,12 +43,8 @@ std::size_t Occurrences(const std::string& text, const std::string& part) {
   return count;
 }
 
-// Both transports a client may end up with: the default one (a plain socket for http://) and
-// libcurl.
-std::shared_ptr<Transport> AnyTransport() {
-  return GENERATE(as<std::string>{}, "default", "curl") == "curl" ? MakeCurlTransport()
-                                                                  : MakeDefaultTransport();
-}
+// The transport every client uses unless given another: libcurl.
+std::shared_ptr<Transport> AnyTransport() { return MakeCurlTransport(); }
 
 std::string Value(const Headers& headers, const std::string& name) {
   for (const auto& [key, value] : headers) {
@@ -118,10 +114,10 @@ TEST_CASE("Error: a refused connection names the address once", "[metrics][error
     url = closed.url();
   }  // nothing listens on its port any more
   Registry registry;
-  const Pushgateway gateway(url, {.transport = MakeSocketTransport()}, registry);
+  const Pushgateway gateway(url, {}, registry);
   const std::string message = CaughtByTheBase([&] { gateway.Delete({.job_name = "j"}); });
   INFO(message);
-  CHECK(message.starts_with("DELETE " + url + "/metrics/job/j failed: connecting: "));
+  CHECK(message.starts_with("DELETE " + url + "/metrics/job/j failed: "));
   CHECK(Occurrences(message, url.substr(std::string("http://").size())) == 1);
 }
 
