@@ -103,7 +103,7 @@ TEST_CASE(
   REQUIRE(final_sidecar.ok());
   report.insert(report.end(), final_sidecar.families.begin(), final_sidecar.families.end());
   const std::set<std::string> pushed = heartbeat.PushedFamilyNames();
-  AppendDeletions(report, {pushed.begin(), pushed.end()});
+  AppendDeletions(report, std::vector<std::string>(pushed.begin(), pushed.end()));
   PostToGateway(gateway.url(), report, BodyFormat::kProtobuf);
 
   CHECK(gateway.Lines("pushrun_running", {" 0"}).size() == 1);
