@@ -174,14 +174,11 @@ std::vector<std::string> HeartbeatOnlyFamilyNames(std::string_view prefix) {
   return names;
 }
 
-void AppendDeletions(std::vector<MetricFamily>& report, const std::vector<std::string>& names) {
-  std::map<std::string, MetricType> families;
-  for (const std::string& name : names) families.emplace(name, MetricType::kUntyped);
-  AppendDeletions(report, families);
-}
+namespace {
 
-void AppendDeletions(std::vector<MetricFamily>& report,
-                     const std::map<std::string, MetricType>& families) {
+// An empty family for each (name, type) of `families`, in their order, that `report` lacks.
+template <typename Families>
+void AppendEmptyFamilies(std::vector<MetricFamily>& report, const Families& families) {
   std::unordered_set<std::string_view> present;
   for (const MetricFamily& family : report) present.insert(family.name);
   std::vector<MetricFamily> deletions;
@@ -191,6 +188,19 @@ void AppendDeletions(std::vector<MetricFamily>& report,
   }
   // Appended after the lookups: growing `report` would move the names `present` points at.
   for (MetricFamily& family : deletions) report.push_back(std::move(family));
+}
+
+}  // namespace
+
+void AppendDeletions(std::vector<MetricFamily>& report, const std::vector<std::string>& names) {
+  std::vector<std::pair<std::string, MetricType>> families;
+  for (const std::string& name : names) families.emplace_back(name, MetricType::kUntyped);
+  AppendEmptyFamilies(report, families);
+}
+
+void AppendDeletions(std::vector<MetricFamily>& report,
+                     const std::map<std::string, MetricType>& families) {
+  AppendEmptyFamilies(report, families);
 }
 
 }  // namespace pushrun::runner
