@@ -81,7 +81,13 @@ class Reader {
   void Read(const toml::table& root, FleetConfig& fleet) {
     bool too_many = false;
     try {
-      for (auto&& [key, node] : root) Collect([&] { ReadTop(key, node, fleet); });
+      // Named references, not structured bindings: clang 14 (the fuzz build) cannot capture
+      // those in a lambda.
+      for (const auto& entry : root) {
+        const toml::key& key = entry.first;
+        const toml::node& node = entry.second;
+        Collect([&] { ReadTop(key, node, fleet); });
+      }
     } catch (const TooManyErrors&) {
       too_many = true;
     }
@@ -206,7 +212,9 @@ class Reader {
 
   void ReadTable(const toml::table& table, const std::string& table_path, std::span<const Key> keys,
                  Layer& layer) const {
-    for (auto&& [key, node] : table) {
+    for (const auto& entry : table) {
+      const toml::key& key = entry.first;
+      const toml::node& node = entry.second;
       Collect([&] { ReadKey(key, node, table_path, keys, layer); });
     }
   }
