@@ -37,6 +37,7 @@ TEST_CASE("pushrun (load): 200 wrapped jobs started at once all land, each in it
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CAPTURE(seconds);
+  INFO(errors.substr(0, 2000));
   CHECK(wrong_status == 0);
   CHECK(errors.empty());  // no push failed
   CHECK(seconds < 60);    // generous: the point is that nothing hangs
