@@ -9,6 +9,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -40,6 +41,22 @@ struct TempDir {
 
   std::string path;
 };
+
+// /proc/PID/status text with the "SigIgn" mask's bits for signals 32 and 33 cleared: glibc keeps
+// those for itself and refuses to change their dispositions, so a test suite started with them
+// ignored hands them on to every program whatever pushrun does, as a shell would.
+inline std::string WithoutLibcSignals(std::string status) {
+  const std::string key = "SigIgn:\t";
+  const std::size_t at = status.find(key);
+  if (at == std::string::npos) return status;
+  const std::size_t begin = at + key.size();
+  const std::size_t end = status.find('\n', begin);
+  const std::string hex = status.substr(begin, end - begin);
+  unsigned long long mask = std::stoull(hex, nullptr, 16) & ~0x180000000ULL;
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", mask);
+  return status.substr(0, begin) + buffer + status.substr(end);
+}
 
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
