@@ -325,6 +325,7 @@ TEST_CASE("pushrun flush: two flushes at once send each of 300 spooled reports o
   ChildProcess other(PushrunArgv(args), WithoutPushrunEnvironment());
   const ProcessResult first = one.Wait();
   const ProcessResult second = other.Wait();
+  INFO("first flush:\n" << first.err << "second flush:\n" << second.err);
   CHECK(first.status() == 0);
   CHECK(second.status() == 0);
   CHECK(server.request_count() == 300);
