@@ -598,6 +598,8 @@ Spool::FlushResult Spool::FlushGroup(const Sender& send, const metrics::PushPara
     return result;  // none spooled
   }
   if (std::string error = ReadSpoolFile(path, &text); !error.empty()) {
+    // Gone since the check above: another flush delivered it (nothing left to send).
+    if (struct stat st{}; ::lstat(path.c_str(), &st) != 0 && errno == ENOENT) return result;
     result.errors.push_back(error + " (skipped, left in place)");
     return result;
   }
