@@ -235,7 +235,7 @@ PushResult Deliver(HttpRequest request, const PushOptions& options) {
     };
 
     const Cancellation* cancellation = options.cancellation.get();
-    if (cancellation != nullptr && cancellation->IsCancelled()) fail("");
+    if (cancellation != nullptr && cancellation->IsCancelled()) fail("; cancelled");
     if (!retryable || attempts > retry.max_retries) fail("");
     const milliseconds wait = retry_after ? std::chrono::duration_cast<milliseconds>(*retry_after)
                                           : Backoff(retry, attempts - 1);
