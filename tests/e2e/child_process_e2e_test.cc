@@ -20,13 +20,13 @@ using pushrun::testing::ProcessOptions;
 using pushrun::testing::ProcessResult;
 using pushrun::testing::Pushrun;
 using pushrun::testing::ReadFile;
-using pushrun::testing::WithoutLibcSignals;
 using pushrun::testing::RunProcess;
 using pushrun::testing::TempDir;
+using pushrun::testing::WithoutLibcSignals;
 using pushrun::testing::WithoutPushrunEnvironment;
 
-// `argv` (looked up in PATH) run with every signal at its default first (whatever the test runner ignores), and
-// none of the caller's PUSHRUN_* settings.
+// `argv` (looked up in PATH) run with every signal at its default first (whatever the test runner
+// ignores), and none of the caller's PUSHRUN_* settings.
 ProcessResult RunClean(std::vector<std::string> argv, ProcessOptions options = {}) {
   argv.insert(argv.begin(), {"/usr/bin/env", "--default-signal"});
   return RunProcess(argv, WithoutPushrunEnvironment(std::move(options)));

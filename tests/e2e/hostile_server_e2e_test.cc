@@ -62,11 +62,10 @@ void Check(const std::string& mode, Outcome outcome) {
   const int deadline_seconds = mode == "early-400" ? 10 : 2;
   HostileServer server(mode);
   TempDir spool;
-  std::vector<std::string> args{"--gateway",       server.url(),
-                                "--job",           "hostile",
-                                "--spool-dir",     spool.path,
-                                "--push-deadline", std::to_string(deadline_seconds) + "s",
-                                "--"};
+  std::vector<std::string> args{
+      "--gateway",   server.url(), "--job",           "hostile",
+      "--spool-dir", spool.path,   "--push-deadline", std::to_string(deadline_seconds) + "s",
+      "--"};
   for (const std::string& word : Command(large)) args.push_back(word);
 
   const ProcessResult result = Pushrun(args);

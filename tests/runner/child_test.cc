@@ -31,8 +31,8 @@ ChildSpec Sh(const std::string& script) {
 }
 
 using pushrun::testing::ReadFile;
-using pushrun::testing::WithoutLibcSignals;
 using pushrun::testing::TempDir;
+using pushrun::testing::WithoutLibcSignals;
 
 // Polls for a file that a process outliving RunChild is about to write.
 bool WaitForFile(const std::string& path, std::chrono::seconds limit) {
@@ -264,7 +264,8 @@ TEST_CASE("RunChild: the command starts with an empty signal mask and default di
   sigaction(SIGINT, &old_int, nullptr);
 
   REQUIRE(outcome.WrapperExitCode() == 0);
-  CHECK(WithoutLibcSignals(ReadFile(dir.path + "/status")) == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+  CHECK(WithoutLibcSignals(ReadFile(dir.path + "/status")) ==
+        "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
 TEST_CASE("RunChild: ignored_signals start ignored in the command and are not forwarded",

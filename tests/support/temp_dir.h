@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <cstdio>
 #include <stdexcept>
 #include <string>
 

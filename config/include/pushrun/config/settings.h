@@ -27,7 +27,7 @@ struct Layer {
   std::optional<bool> delete_on_success;
   std::optional<bool> push_start;
   std::optional<Duration> heartbeat;  // zero means off
-  std::optional<Duration> timeout;  // the command's; zero means none
+  std::optional<Duration> timeout;    // the command's; zero means none
   std::optional<Duration> kill_after;
   std::optional<int> timeout_signal;
   std::optional<std::string> sidecar;
