@@ -357,6 +357,9 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
   Take(push.insecure_skip_verify, options.tls.insecure_skip_verify);
   Take(push.proxy, options.proxy);
   Take(push.gzip, options.gzip);
+  if (!settings.gateway_url.empty()) {
+    settings.targets.push_back({TargetKind::kPushgateway, settings.gateway_url, settings.push});
+  }
   return settings;
 }
 

@@ -75,7 +75,22 @@ struct PushSettings {
   metrics::RetryOptions retry{};  // retry.deadline: the client's own, set from push_deadline
 };
 
+// Where a report goes: a Pushgateway (base URL) or a Prometheus remote-write receiver
+// (its full write URL, such as http://host:9090/api/v1/write). Plain data.
+enum class TargetKind { kPushgateway, kRemoteWrite };
+struct Target {
+  TargetKind kind = TargetKind::kPushgateway;
+  std::string url;
+  // This target's client settings: its own credentials, headers and TLS, with the run's
+  // timeouts and retries. A target's credentials are never sent to another target.
+  PushSettings push;
+};
+
 struct Settings {
+  // Every place the report goes, in the order given: gateways first, then remote-write
+  // receivers. Empty: the report goes to textfile_dir, or to stderr.
+  std::vector<Target> targets;
+  // Being replaced by `targets`: the first gateway's URL and client settings.
   std::string gateway_url;        // empty: no gateway; the report goes to textfile_dir or stderr
   std::string job;                // empty until defaulted from the command's base name
   bool job_from_command = false;  // `job` is the command's base name (no job was given)
