@@ -30,7 +30,6 @@
 #include "pushrun/runner/fd_stream.h"
 #include "pushrun/runner/log.h"
 #include "pushrun/runner/process_signals.h"
-#include "pushrun/runner/spooled_delivery.h"
 
 #ifndef PUSHRUN_VERSION
 #define PUSHRUN_VERSION "unknown"
@@ -190,7 +189,7 @@ pushrun::runner::RunIo IoFor(Verb verb, const pushrun::config::Settings& setting
   runner::RunIo io{.dry_run = dry_run};
   const bool wrapped = verb == Verb::kNone || verb == Verb::kRun;
   if (!wrapped || dry_run) io.out = &runner::StandardOutput();
-  if (!wrapped || (settings.gateway_url.empty() && settings.textfile_dir.empty())) {
+  if (!wrapped || (settings.targets.empty() && settings.textfile_dir.empty())) {
     io.err = &runner::StandardError();
   }
   return io;
@@ -248,15 +247,11 @@ int Main(int argc, char** argv) {
           "-c FILE, --config FILE, PUSHRUN_CONFIG");
     }
     if (verb == Verb::kJobs) {
-      std::ostream& out = runner::StandardOutput();
-      for (const std::string& name : config::JobNames(*fleet)) out << name << "\n";
-      out << std::flush;
-      return runner::kExitOk;
+      return runner::RunJobs(*fleet, runner::RunIo{.out = &runner::StandardOutput()});
     }
     if (verb == Verb::kCheck) {
-      runner::StandardOutput() << config::DescribeFleet(*fleet, flag_layer, env.layer)
-                               << std::flush;
-      return runner::kExitOk;
+      return runner::RunCheck(*fleet, flag_layer, env.layer,
+                              runner::RunIo{.out = &runner::StandardOutput()});
     }
     if (verb == Verb::kRun) {
       const std::string job(line.operands().front());
