@@ -1,6 +1,7 @@
 // PushrunJobStalled as shipped (packaging/prometheus/pushrun-alerts.yml), evaluated by a real
 // Prometheus that scrapes a real Pushgateway fed by the real binary: it fires for a run whose
-// pushrun was killed mid-run, and never for a healthy run beside it.
+// pushrun was killed mid-run, never for a healthy run beside it, and resolves once a later run of
+// the stalled group ends.
 
 #include <signal.h>
 #include <sys/types.h>
@@ -25,7 +26,9 @@ using pushrun::testing::ChildProcess;
 using pushrun::testing::ProcessOptions;
 using pushrun::testing::ProcessResult;
 using pushrun::testing::PrometheusProcess;
+using pushrun::testing::PushedValue;
 using pushrun::testing::PushgatewayProcess;
+using pushrun::testing::Pushrun;
 using pushrun::testing::PushrunArgv;
 using pushrun::testing::QuerySample;
 using pushrun::testing::ReadFile;
@@ -74,7 +77,7 @@ bool Has(const std::vector<std::string>& runs, const std::string& run) {
 
 TEST_CASE(
     "PushrunJobStalled fires in a real Prometheus for a run whose pushrun was killed, and not "
-    "for a healthy run beside it",
+    "for a healthy run beside it; the group's next run that ends resolves it",
     "[e2e][heartbeat][alerts][integration]") {
   PushgatewayProcess gateway;
   PrometheusProcess::Options options;
@@ -150,6 +153,18 @@ TEST_CASE(
   const ProcessResult ended = healthy.Wait();
   INFO(ended.err);
   CHECK(ended.status() == 143);
+  CHECK(PushedValue(gateway, "pushrun_running", "stall_job", {"run=\"healthy\""}) == 0);
+
+  // The next run of the stalled group, with heartbeats, ends normally: its final report marks
+  // the group not running and removes the heartbeat series, and the alert resolves.
+  const ProcessResult next =
+      Pushrun({"--gateway", gateway.url(), "--job", "stall_job", "-g", "run=killed", "--heartbeat",
+               "500ms", "--", "/bin/sh", "-c", "sleep 1"});
+  INFO(next.err);
+  CHECK(next.status() == 0);
+  CHECK(gateway.Lines("pushrun_heartbeat_timestamp_seconds", {"run=\"killed\""}).empty());
+  CHECK(WaitUntil([&] { return !Has(Stalled(prometheus, "firing"), "killed"); },
+                  std::chrono::seconds(20)));
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
 }
 
