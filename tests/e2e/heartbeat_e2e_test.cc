@@ -52,6 +52,15 @@ constexpr const char* kSnapshot =
 
 void Touch(const std::string& path) { std::ofstream(path) << ""; }
 
+// M of the line that ends a run (-v): "heartbeats: N sent, F failed, M skipped (...)"; -1 if
+// there is no such line.
+int SkippedBeats(const std::string& err) {
+  const std::size_t at = err.find(" skipped (a send was still in flight");
+  if (at == std::string::npos || at == 0) return -1;
+  const std::size_t number = err.find_last_of(' ', at - 1) + 1;
+  return std::stoi(err.substr(number, at - number));
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -264,13 +273,7 @@ TEST_CASE(
                    {"/bin/sh", "-c", "sleep 1.5; exit 7"}));
   INFO(result.err);
   CHECK(result.status() == 7);
-  // The line of the run's end (-v), "heartbeats: N sent, 0 failed, M skipped (...)".
-  const std::string counted = " skipped (a send was still in flight";
-  const std::size_t at = result.err.find(counted);
-  REQUIRE(at != std::string::npos);
-  const std::size_t number = result.err.find_last_of(' ', at - 1) + 1;
-  const int skipped = std::stoi(result.err.substr(number, at - number));
-  CHECK(skipped > 0);
+  CHECK(SkippedBeats(result.err) > 0);
   CHECK_THAT(result.err, Catch::Contains(" 0 failed"));
   CHECK(slow.Log().find("POST") != std::string::npos);
   // The final report went through the slow gateway too.
@@ -281,6 +284,22 @@ TEST_CASE(
   // The command's 1.5 s, not the beats' stalls (five or so of 300 ms). Generous: a busy machine.
   CHECK(duration >= 1.5);
   CHECK(duration < 2.4);
+}
+
+TEST_CASE(
+    "pushrun --heartbeat: a gateway that never answers holds the end back by at most one "
+    "heartbeat timeout and the push deadline, and the beats it held up are counted",
+    "[e2e][heartbeat][integration]") {
+  HostileServer silent("never-answer");
+  const ProcessResult result = Pushrun(Join({"-v", "--gateway", silent.url(), "--job", "silent",
+                                             "--heartbeat", "100ms", "--push-deadline", "2s"},
+                                            {"/bin/sh", "-c", "sleep 1; exit 4"}));
+  INFO(result.err);
+  CHECK(result.status() == 4);
+  // 1 s of command, at most 1 s for the heartbeat in flight, 2 s for the final report; generous.
+  CHECK(result.seconds < 8);
+  // Every interval after the first beat fell due while it hung: some ten of them.
+  CHECK(SkippedBeats(result.err) > 0);
 }
 
 TEST_CASE(
