@@ -116,21 +116,32 @@ void CheckRemoteWrite(const Checker& check, const RemoteWriteLayer& receiver) {
 
 void CheckLayer(const Layer& layer, const SettingName& name, const SourceLocation& where) {
   const Checker check(name, where);
+  // Each target once: a report sent twice to one server helps nobody, and a target's spool
+  // entries are kept by its URL. (So two tenants of one Mimir, told apart only by a header,
+  // cannot be two receivers yet.)
+  std::vector<std::string> keys;
+  auto once = [&](std::string_view key, const std::string& url) {
+    std::string url_key = UrlKey(url);
+    if (std::find(keys.begin(), keys.end(), url_key) != keys.end()) {
+      // Validated: the URL holds no credentials, so it can be shown.
+      check.Fail(key, PrintableUrl(url) + " is listed twice",
+                 "each target once; a URL written differently (case, default port, trailing /) "
+                 "is the same target");
+    }
+    keys.push_back(std::move(url_key));
+  };
   if (layer.gateways) {
-    std::vector<std::string> keys;
     for (const std::string& url : *layer.gateways) {
       CheckUrl(check, "gateway.url", url);
-      std::string key = UrlKey(url);
-      if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
-        // Validated: the URL holds no credentials, so it can be shown.
-        check.Fail("gateway.url", PrintableUrl(url) + " is listed twice",
-                   "each gateway once; several URLs of one gateway name the same one");
-      }
-      keys.push_back(std::move(key));
+      once("gateway.url", url);
     }
   }
+  keys.clear();  // a gateway and a receiver on one server are two targets
   if (layer.remote_write) {
-    for (const RemoteWriteLayer& receiver : *layer.remote_write) CheckRemoteWrite(check, receiver);
+    for (const RemoteWriteLayer& receiver : *layer.remote_write) {
+      CheckRemoteWrite(check, receiver);
+      once("remote_write.url", receiver.url);
+    }
   }
   check.Duration("timeout", layer.timeout, /*zero_allowed=*/true);  // zero: no timeout
   check.Duration("kill_after", layer.kill_after, /*zero_allowed=*/true);

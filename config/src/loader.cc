@@ -402,10 +402,11 @@ class Reader {
             .key_file = std::move(read.key_file),
             .insecure_skip_verify = read.insecure_skip_verify,
         };
-        // What only the whole table can tell (a url at all, username with password), at its
-        // header.
+        // What only the whole table can tell (a url at all, username with password) and a
+        // receiver listed twice, at its header.
         Layer check;
-        check.remote_write = std::vector<RemoteWriteLayer>{receiver};
+        check.remote_write = receivers;  // these passed; only the new one can fail
+        check.remote_write->push_back(receiver);
         CheckLayer(
             check,
             [&path](std::string_view key) {

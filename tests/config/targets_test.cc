@@ -362,6 +362,9 @@ TEST_CASE("Targets: mistakes in [[remote_write]] tables name their file, line an
        "expected an array of tables"},
       {"in a job", "[jobs.x]\n[[jobs.x.remote_write]]\nurl = \"http://r/w?tenant=a\"\n", 3, 7,
        "jobs.x.remote_write[0].url", "must not have a query"},
+      {"a receiver listed twice",
+       two_good + "[[remote_write]]\nurl = \"HTTP://B:80/api/v1/write\"\n", 5, 1,
+       "remote_write[2].url", "http://B:80/api/v1/write is listed twice"},
       {"a gateway listed twice", "[gateway]\nurl = [\"http://a:9091\", \"http://A:9091/\"]\n", 2, 7,
        "gateway.url", "http://A:9091/ is listed twice"},
   }));
