@@ -139,6 +139,7 @@ class Layers {
     return std::nullopt;
   }
   const std::vector<std::string>& Urls(std::size_t i) const { return *layers_[i]->gateways; }
+  const Layer& At(std::size_t i) const { return *layers_[i]; }
 
   // Whether layer i's gateway list names the same gateway as `key` (a UrlKey).
   bool Lists(std::size_t i, const std::string& key) const {
@@ -288,6 +289,37 @@ std::string UnbindCredentials(const Layers& layers, const std::string& url, Laye
   return warning;
 }
 
+// With receivers but no gateway, gateway credentials given as flags or environment variables
+// go nowhere; someone who typed `--remote-write URL --bearer-token-file F` expects them at the
+// receiver. Says so (never the secret), or returns "". (In the config file a job may well turn
+// the gateway off, `gateway = []`, under a [gateway] with credentials: no warning for that.)
+std::string UnusedCredentials(const Layers& layers, std::size_t count) {
+  std::vector<std::string> given;
+  for (std::size_t i = 0; i < count; ++i) {
+    const LayerKind kind = layers.Origin(i).kind;
+    if (kind != LayerKind::kFlags && kind != LayerKind::kEnvironment) continue;
+    for (const Credential& credential : Credentials()) {
+      const bool sets = std::any_of(credential.parts.begin(), credential.parts.end(),
+                                    [&](const auto& part) { return part(layers.At(i)); });
+      if (sets) {
+        given.push_back(kind == LayerKind::kFlags ? credential.flags : credential.environment);
+      }
+    }
+    for (const auto& [name, value] : layers.At(i).headers) {
+      if (IsCredentialHeader(name)) {
+        given.push_back(kind == LayerKind::kFlags ? "--header " + name : "header " + name);
+      }
+    }
+  }
+  if (given.empty()) return {};
+  std::string list;
+  for (const std::string& what : given) list += (list.empty() ? "" : ", ") + what;
+  return "gateway credentials are set (" + list +
+         ") but there is no gateway, so they are not sent anywhere: a remote-write receiver "
+         "only gets the credentials of its own [[remote_write]] table in the config file (url, "
+         "bearer_token_file or username and password_file, headers, tls)";
+}
+
 // The client settings of one gateway from the merged push layer, after UnbindCredentials.
 PushSettings GatewayClient(const Layer& push, Duration deadline) {
   PushSettings options;
@@ -385,6 +417,12 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
         {TargetKind::kRemoteWrite, entry.url, ReceiverClient(push, settings.push_deadline, entry)});
   }
 
+  if (gateways.empty() && !settings.targets.empty()) {
+    if (std::string warning = UnusedCredentials(layers, layers_by_precedence.size());
+        !warning.empty()) {
+      settings.warnings.push_back(std::move(warning));
+    }
+  }
   if (settings.delete_on_success && gateways.empty() && !settings.targets.empty()) {
     const std::optional<std::size_t> set_in =
         layers.FirstSetting([](const Layer& l) { return l.delete_on_success.has_value(); });

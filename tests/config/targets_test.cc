@@ -403,5 +403,38 @@ TEST_CASE("Targets: a job's [[jobs.NAME.remote_write]] replaces the file's; [] m
   CHECK_THAT(receivers_of("plain").credential_env, Catch::VectorContains(std::string("RW_TOKEN")));
 }
 
+TEST_CASE("Targets: gateway credential flags with receivers but no gateway draw a warning",
+          "[config][targets][credentials]") {
+  Layer flags;
+  flags.bearer_token.emplace("flag-SECRET-token");
+  flags.headers = {{"X-Api-Key", "hdr-SECRET"}};
+  flags.remote_write = std::vector<RemoteWriteLayer>{{.url = "http://r/api/v1/write"}};
+  const std::vector<LayerOrigin> origins = {{LayerKind::kFlags, {}}};
+  const Settings s = Resolve({&flags}, origins);
+  REQUIRE(s.warnings.size() == 1);
+  CHECK_THAT(s.warnings[0], Catch::Contains("gateway credentials are set (--bearer-token-file, "
+                                            "--header X-Api-Key) but there is no gateway"));
+  CHECK_THAT(s.warnings[0], Catch::Contains("[[remote_write]] table"));
+  CHECK_THAT(s.warnings[0], !Catch::Contains("SECRET"));
+  REQUIRE(s.targets.size() == 1);
+  CHECK(s.targets[0].push.bearer_token.empty());
+  CHECK(s.targets[0].push.headers.empty());
+
+  // With a gateway they are the gateway's: nothing to say.
+  flags.gateways = std::vector<std::string>{"http://g:9091"};
+  CHECK(Resolve({&flags}, origins).warnings.empty());
+  // A job that turns the gateway off under a [gateway] with credentials: nothing to say.
+  const Settings quiet = Resolved(
+      "[gateway]\nurl = \"http://g:9091\"\nbearer_token_env = \"GW_TOKEN\"\n"
+      "[jobs.rw]\ngateway = []\n[[jobs.rw.remote_write]]\nurl = \"http://r/api/v1/write\"\n",
+      [] {
+        Layer job;
+        job.job = "rw";
+        return job;
+      }());
+  CHECK(quiet.warnings.empty());
+  CHECK(Urls(quiet, TargetKind::kPushgateway) == kNone);
+}
+
 }  // namespace
 }  // namespace pushrun::config
