@@ -90,10 +90,15 @@ Layer ToLayer(const CommandLine& line, std::vector<std::string>* warnings) {
   auto given = [&](Option option) { return line.Given(option); };
   auto value = [&](Option option) { return std::string(line.Value(option)); };
   std::string error;
-  if (given(Option::kGateway)) {
-    const std::string url = value(Option::kGateway);
-    if (!config::CheckGatewayUrl(url, &error)) Bad("--gateway", error, config::kUrlSyntax);
-    layer.gateway_url = url;
+  // URLs are checked by CheckLayer below, with the environment's and the config file's.
+  if (given(Option::kGateway)) layer.gateways = line.Values(Option::kGateway);
+  if (given(Option::kRemoteWrite)) {
+    // A URL only: the gateway's credential flags never apply to a receiver.
+    std::vector<config::RemoteWriteLayer> receivers;
+    for (const std::string& url : line.Values(Option::kRemoteWrite)) {
+      receivers.push_back({.url = url});
+    }
+    layer.remote_write = std::move(receivers);
   }
   if (given(Option::kJob)) layer.job = value(Option::kJob);
   for (std::string_view pair : line.Values(Option::kGrouping)) {
