@@ -3,7 +3,6 @@
 
 #include <atomic>
 #include <memory>
-#include <thread>
 
 #include "pushrun/metrics/transport.h"
 
@@ -14,7 +13,9 @@ namespace pushrun::runner::detail {
 // with the command's status, and soon: a supervisor's grace period is never spent on the
 // report. SIGUSR1 and SIGUSR2 are ignored. A signal the process ignored already (nohup) stays
 // ignored. The handler only writes the signal's number to a pipe; a thread reads it and cancels.
-// One object at a time per process. The destructor restores the signals' dispositions.
+// One object at a time per process. The destructor restores the signals' dispositions and
+// closes the pipe; it does not wait for the thread, which ends on its own once it sees the pipe
+// closed (waking and joining it took ~0.15 ms on the way to pushrun's exit).
 class CancelOnSignal {
  public:
   explicit CancelOnSignal(std::shared_ptr<metrics::Cancellation> cancellation);
@@ -23,17 +24,15 @@ class CancelOnSignal {
   CancelOnSignal& operator=(const CancelOnSignal&) = delete;
 
   // The first terminating signal received, 0 if none.
-  int received() const { return received_.load(); }
+  int received() const;
 
  private:
-  void Watch();
-
-  std::shared_ptr<metrics::Cancellation> cancellation_;
-  std::atomic<int> received_{0};
-  int pipe_[2] = {-1, -1};
+  // What the watcher thread uses; it owns a share, so it may outlive this object.
+  struct Watched;
+  std::shared_ptr<Watched> watched_;
+  int write_end_ = -1;
   struct Saved;
   std::unique_ptr<Saved> saved_;
-  std::thread watcher_;
 };
 
 }  // namespace pushrun::runner::detail
