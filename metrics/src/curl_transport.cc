@@ -65,7 +65,8 @@ struct CurlApi {
 const CurlApi& Curl() {
   static std::once_flag once;
   static CurlApi api{};
-  static std::string failure;
+  // Never destroyed: the transport's own static destructor may still clean up handles.
+  static std::string& failure = *new std::string;
   std::call_once(once, [] {
     void* library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
