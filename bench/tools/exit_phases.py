@@ -6,7 +6,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-EVENT = re.compile(r'^\s*(\S+)\s+(\d+)/(\d+)\s+([\d.]+):\s+(\S+):\s*(.*)$')
+EVENT = re.compile(r'^\s*(\S+)\s+(\d+)/(-?\d+)\s+([\d.]+):\s+(\S+):\s*(.*)$')
 runs = defaultdict(list)  # pushrun's pid -> [(ms, event, tid, trace)]
 with open(sys.argv[1]) as f:
     for line in f:
@@ -17,7 +17,7 @@ with open(sys.argv[1]) as f:
         pid, tid, t = int(pid), int(tid), float(t) * 1000
         if comm == 'bench_probe' and event == 'signal:signal_generate' and 'comm=pushrun' in trace:
             runs[int(re.search(r' pid=(\d+)', trace).group(1))].append((t, 'command_exit', tid, ''))
-        elif comm == 'pushrun':
+        elif comm in ('pushrun', ':-1'):  # ':-1': a task perf no longer names (exiting)
             runs[pid].append((t, event, tid, trace))
 
 PHASES = [
@@ -32,8 +32,7 @@ PHASES = [
     ('delivery returns', 'pushrun_phases:deliver_r'),
     ('private directory removed, main returns', 'pushrun_phases:exiting'),
     ('exit handlers run (to _exit)', 'pushrun_phases:_exit'),
-    ('exit_group until the main thread exits', 'sched:sched_process_exit'),
-    ('address space unmapped, parent signalled', 'signal:signal_generate'),
+    ('threads ended, address space unmapped, parent signalled', 'signal:signal_generate'),
 ]
 medians = defaultdict(list)
 for pid, events in runs.items():
@@ -49,8 +48,6 @@ for pid, events in runs.items():
                 (e[0] for e in events if e[1] == 'pushrun_phases:send_r' and e[0] >= prev), None)
             found = [e[0] for e in events if e[1] == name and prev <= e[0] <= (send_r or 1e18)]
             t = found[-1] if found else None
-        elif name == 'sched:sched_process_exit':
-            t = next((e[0] for e in events if e[1] == name and e[2] == pid and e[0] >= prev), None)
         elif name == 'signal:signal_generate':
             t = next((e[0] for e in events if e[1] == name and 'sig=17' in e[3] and
                       'comm=bench_driver' in e[3] and e[0] >= prev), None)

@@ -46,7 +46,7 @@ remove_probes
 printf 'pushrun\t%s\t--gateway\t%s\t--job\tphases\t--\t%s\t@OUT@\t--sleep\t200\n' "$pushrun" "$url" \
   "$build/bench/bench_probe" >"$work/spec"
 mkdir -p "$work/out"
-perf record -q -o "$work/perf.data" -a -e 'pushrun_phases:*' -e sched:sched_process_exit \
+perf record -q -o "$work/perf.data" -a -e 'pushrun_phases:*' \
   -e syscalls:sys_enter_connect -e syscalls:sys_enter_sendto -e syscalls:sys_exit_recvfrom \
   -e signal:signal_generate -- chrt -f 10 "$build/bench/bench_driver" --runs "$runs" --warmup 2 \
   "$work/spec" "$work/out" >&2

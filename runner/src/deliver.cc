@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "cancel_on_signal.h"
 #include "pushrun/metrics/collectable.h"
 #include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
@@ -344,6 +345,9 @@ void PrepareGateway(const config::Settings& settings, const DeliveryIo& io) {
     // The thread owns copies; Prepare touches no registry, so the default one serves.
     std::thread([gateway = metrics::Pushgateway(settings.gateway_url, PushOptionsOf(settings, io)),
                  params = ParamsOf(settings)] {
+      // The thread that turns SIGTERM into a cancelled push once the command has ended,
+      // started now rather than after the command's exit (first: loading libcurl takes ms).
+      detail::CancelOnSignal::StartWatcher();
       gateway.Prepare(params);
     }).detach();
   } catch (const std::exception&) {
