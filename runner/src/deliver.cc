@@ -18,6 +18,7 @@
 #include <thread>
 #include <utility>
 
+#include "cancel_on_signal.h"
 #include "pushrun/metrics/collectable.h"
 #include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
@@ -472,11 +473,15 @@ void PrepareTargets(const config::Settings& settings, const DeliveryIo& io) {
       // The thread owns copies; Prepare touches no registry, so the default one serves.
       if (target.kind == config::TargetKind::kRemoteWrite) {
         std::thread([writer = metrics::RemoteWriter(target.url, PushOptionsOf(target.push, io))] {
+          // The thread that turns SIGTERM into a cancelled push once the command has ended,
+          // started now rather than after the command's exit (loading libcurl takes ms).
+          detail::CancelOnSignal::StartWatcher();
           writer.Prepare();
         }).detach();
       } else {
         std::thread([gateway = metrics::Pushgateway(target.url, PushOptionsOf(target.push, io)),
                      params = ParamsOf(settings)] {
+          detail::CancelOnSignal::StartWatcher();
           gateway.Prepare(params);
         }).detach();
       }

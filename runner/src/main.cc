@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "process_exit.h"
 #include "pushrun/config/check.h"
 #include "pushrun/config/describe.h"
 #include "pushrun/config/duration.h"
@@ -306,10 +307,11 @@ int main(int argc, char** argv) {
   // First, before anything changes a disposition: what the command must inherit (nohup's HUP).
   pushrun::runner::RecordInheritedSignals();
   pushrun::runner::IgnoreBrokenPipes();
+  int status = pushrun::runner::kExitPushrunError;
   try {
-    return Main(argc, argv);
+    status = Main(argc, argv);
   } catch (const std::exception& error) {
     pushrun::runner::StandardError() << std::string("pushrun: error: ") + error.what() + "\n";
-    return pushrun::runner::kExitPushrunError;
   }
+  pushrun::runner::ExitProcess(status);
 }
