@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "process_exit.h"
 #include "pushrun/config/check.h"
 #include "pushrun/config/describe.h"
 #include "pushrun/config/duration.h"
@@ -30,7 +31,6 @@
 #include "pushrun/runner/fd_stream.h"
 #include "pushrun/runner/log.h"
 #include "pushrun/runner/process_signals.h"
-#include "pushrun/runner/spooled_delivery.h"
 
 #ifndef PUSHRUN_VERSION
 #define PUSHRUN_VERSION "unknown"
@@ -253,15 +253,11 @@ int Main(int argc, char** argv) {
           "-c FILE, --config FILE, PUSHRUN_CONFIG");
     }
     if (verb == Verb::kJobs) {
-      std::ostream& out = runner::StandardOutput();
-      for (const std::string& name : config::JobNames(*fleet)) out << name << "\n";
-      out << std::flush;
-      return runner::kExitOk;
+      return runner::RunJobs(*fleet, runner::RunIo{.out = &runner::StandardOutput()});
     }
     if (verb == Verb::kCheck) {
-      runner::StandardOutput() << config::DescribeFleet(*fleet, flag_layer, env.layer)
-                               << std::flush;
-      return runner::kExitOk;
+      return runner::RunCheck(*fleet, flag_layer, env.layer,
+                              runner::RunIo{.out = &runner::StandardOutput()});
     }
     if (verb == Verb::kRun) {
       const std::string job(line.operands().front());
@@ -311,10 +307,11 @@ int main(int argc, char** argv) {
   // First, before anything changes a disposition: what the command must inherit (nohup's HUP).
   pushrun::runner::RecordInheritedSignals();
   pushrun::runner::IgnoreBrokenPipes();
+  int status = pushrun::runner::kExitPushrunError;
   try {
-    return Main(argc, argv);
+    status = Main(argc, argv);
   } catch (const std::exception& error) {
     pushrun::runner::StandardError() << std::string("pushrun: error: ") + error.what() + "\n";
-    return pushrun::runner::kExitPushrunError;
   }
+  pushrun::runner::ExitProcess(status);
 }
