@@ -76,12 +76,6 @@ std::string CheckRunSettings(const config::Settings& settings) {
     return "prefix \"" + settings.prefix +
            "\" is not a metric name (allowed: [a-zA-Z_:][a-zA-Z0-9_:]*, not ending in _)";
   }
-  if (settings.delete_on_success && !settings.targets.empty() &&
-      !HasTarget(settings, config::TargetKind::kPushgateway)) {
-    return "--delete-on-success deletes the group from Pushgateways, and this run has only "
-           "remote-write targets (a receiver keeps its samples): drop --delete-on-success, or "
-           "add --gateway";
-  }
   return CheckGroup(settings);
 }
 
