@@ -16,8 +16,8 @@ using K = OptionKind;
 // The single source of pushrun's options: parsing and --help both read it.
 constexpr OptionSpec kOptions[] = {
     {Option::kConfig, "config", "", 'c', "FILE", G::kGeneral, K::kValue,
-     "Config file (TOML: [gateway], [defaults], [jobs.NAME]); also PUSHRUN_CONFIG. With --job "
-     "NAME, the table [jobs.NAME] applies to the command"},
+     "Config file (TOML: [gateway], [[remote_write]], [defaults], [jobs.NAME]); also "
+     "PUSHRUN_CONFIG. With --job NAME, the table [jobs.NAME] applies to the command"},
     {Option::kHelp, "help", "", 'h', "", G::kGeneral, K::kFlag, "Print this help message and exit"},
     {Option::kVersion, "version", "", '\0', "", G::kGeneral, K::kFlag,
      "Display program version information and exit"},
@@ -34,8 +34,11 @@ constexpr OptionSpec kOptions[] = {
     {Option::kKeepEnv, "keep-env", "", '\0', "", G::kRun, K::kFlag,
      "Pass the command every variable pushrun got, PUSHRUN_* and credential ones included"},
 
-    {Option::kGateway, "gateway", "", '\0', "URL", G::kReport, K::kValue,
-     "Pushgateway base URL, http(s)://host:port[/prefix]"},
+    {Option::kGateway, "gateway", "", '\0', "URL", G::kReport, K::kRepeatableValue,
+     "Pushgateway base URL, http(s)://host:port[/prefix]; repeatable: the report goes to each"},
+    {Option::kRemoteWrite, "remote-write", "", '\0', "URL", G::kReport, K::kRepeatableValue,
+     "Prometheus remote-write receiver, e.g. http://host:9090/api/v1/write; repeatable. Its "
+     "credentials, headers and TLS only from a [[remote_write]] table of the config file"},
     {Option::kJob, "job", "", '\0', "NAME", G::kReport, K::kValue,
      "Job name (default: the command's base name)"},
     {Option::kGrouping, "grouping", "", 'g', "KEY=VALUE", G::kReport, K::kRepeatableValue,
@@ -59,7 +62,7 @@ constexpr OptionSpec kOptions[] = {
     {Option::kMaxSeries, "max-series", "", '\0', "N", G::kReport, K::kValue,
      "Most sidecar series accepted (default: 100000)"},
     {Option::kTextfileDir, "textfile-dir", "", '\0', "DIR", G::kReport, K::kValue,
-     "Without --gateway: write DIR/<job>.prom atomically for node_exporter"},
+     "Without --gateway or --remote-write: write DIR/<job>.prom atomically for node_exporter"},
 
     {Option::kFailOnPushError, "fail-on-push-error", "", '\0', "", G::kPush, K::kFlag,
      "Exit 125 when the report could not be delivered and the command succeeded"},
@@ -133,7 +136,8 @@ constexpr std::string_view kUsage =
     "Usage: pushrun [OPTIONS] -- COMMAND [ARGS...]\n"
     "       pushrun [OPTIONS] delete | lint FILE... | flush\n"
     "       pushrun -c FILE [OPTIONS] run JOB [-- ARGS...] | jobs | check\n"
-    "Run a command, measure it, and push the report to a Prometheus Pushgateway.\n";
+    "Run a command, measure it, and push the report to Prometheus Pushgateways or\n"
+    "remote-write receivers.\n";
 
 constexpr std::string_view kFooter =
     R"(Everything after -- is the command and its arguments, even words that look like
@@ -143,8 +147,10 @@ credentials from (unless --keep-env), plus PUSHRUN_METRICS_FILE: a private file 
 may write extra metrics to (text format 0.0.4); they are checked strictly and pushed with
 the report. Signals pushrun inherited ignored (nohup's HUP) stay ignored for the command.
 
-Reports go to --gateway (POST by default; PUT with --method put; DELETE with
---delete-on-success after a success), else to --textfile-dir/<job>.prom, else to stderr.
+Reports go to every --gateway (POST by default; PUT with --method put; DELETE with
+--delete-on-success after a success) and every --remote-write receiver; with neither, to
+--textfile-dir/<job>.prom, else to stderr. PUSHRUN_GATEWAY and PUSHRUN_REMOTE_WRITE take
+several URLs separated by spaces.
 --dry-run prints "METHOD URL", a blank line and the body on stdout instead of sending.
 
 Exit status: the command's; 128+N if it died of signal N; 124 on --timeout; 126 command

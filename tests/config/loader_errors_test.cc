@@ -28,7 +28,7 @@ TEST_CASE("Config file: each mistake is reported at its line, column and key pat
       {"duplicate key", "[gateway]\nretries = 1\nretries = 2\n", 3, 11, "",
        "cannot redefine existing integer 'retries'"},
       {"unknown table", "[gatway]\nurl = \"http://a:9091\"\n", 1, 2, "gatway",
-       "(allowed: gateway, defaults, jobs)"},
+       "(allowed: gateway, remote_write, defaults, jobs)"},
       {"unknown key", "[gateway]\nurll = \"http://a:9091\"\n", 2, 1, "gateway.urll",
        "unknown key \"urll\" (allowed: url, timeout,"},
       {"wrong type", "[gateway]\nretries = \"3\"\n", 2, 11, "gateway.retries",
