@@ -470,11 +470,11 @@ void PrepareTargets(const config::Settings& settings, const DeliveryIo& io) {
   if (io.dry_run) return;
   for (const config::Target& target : settings.targets) {
     try {
-      // The thread owns copies; Prepare touches no registry, so the default one serves.
+      // The thread owns copies; Prepare touches no registry, so the default one serves. It
+      // first starts the thread that turns SIGTERM into a cancelled push once the command has
+      // ended (once per process), so that is not done after the command's exit.
       if (target.kind == config::TargetKind::kRemoteWrite) {
         std::thread([writer = metrics::RemoteWriter(target.url, PushOptionsOf(target.push, io))] {
-          // The thread that turns SIGTERM into a cancelled push once the command has ended,
-          // started now rather than after the command's exit (loading libcurl takes ms).
           detail::CancelOnSignal::StartWatcher();
           writer.Prepare();
         }).detach();
