@@ -87,8 +87,10 @@ void CheckUrl(const Checker& check, std::string_view key, std::string_view url) 
 
 void CheckRemoteWrite(const Checker& check, const RemoteWriteLayer& receiver) {
   if (receiver.url.empty()) {
-    check.Fail("remote_write.url", "a remote-write receiver needs its write URL",
-               "url = \"http://host:9090/api/v1/write\"");
+    // Empty from a flag or variable (--remote-write=), or no url key in a [[remote_write]].
+    check.Fail("remote_write.url", "no URL: a remote-write receiver needs its write URL",
+               "its write endpoint, e.g. http://host:9090/api/v1/write; in a [[remote_write]] "
+               "table, url = \"...\"");
   }
   CheckUrl(check, "remote_write.url", receiver.url);
   CheckClient(check, "remote_write", receiver.headers, receiver.username, receiver.password,

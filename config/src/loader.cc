@@ -14,6 +14,7 @@
 #include "pushrun/config/duration.h"
 #include "pushrun/config/read_file.h"
 #include "pushrun/config/signal_name.h"
+#include "pushrun/config/suggest.h"
 #include "pushrun/config/values.h"
 #include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/names.h"
@@ -70,6 +71,12 @@ std::string Lower(std::string_view text) {
   return lower;
 }
 
+// "; did you mean \"url\"?" when `name` is a likely typo of one of `names`, else "".
+std::string DidYouMean(std::string_view name, std::span<const std::string_view> names) {
+  const std::string_view best = Closest(name, names, std::max<std::size_t>(2, name.size() / 3));
+  return best.empty() ? std::string() : "; did you mean \"" + std::string(best) + "\"?";
+}
+
 class Reader {
  public:
   Reader(std::string path, const GetEnv& getenv, std::vector<std::string>* warnings)
@@ -119,7 +126,8 @@ class Reader {
             [&, &job_key = job_key, &job_node = job_node] { ReadJob(job_key, job_node, fleet); });
       }
     } else {
-      Fail(key.source(), name, "unknown table \"" + name + "\"",
+      const std::vector<std::string_view> tables = {"gateway", "remote_write", "defaults", "jobs"};
+      Fail(key.source(), name, "unknown table \"" + name + "\"" + DidYouMean(name, tables),
            "gateway, remote_write, defaults, jobs");
     }
   }
@@ -233,11 +241,14 @@ class Reader {
     }
     if (!found) {
       std::string allowed;
+      std::vector<std::string_view> names;
       for (const Key& candidate : keys) {
         if (!candidate.allowed) continue;
         allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.name);
+        names.push_back(candidate.name);
       }
-      Fail(key.source(), key_path, "unknown key \"" + name + "\"", allowed);
+      Fail(key.source(), key_path, "unknown key \"" + name + "\"" + DidYouMean(name, names),
+           allowed);
     }
     // Into a copy: a key that fails leaves the layer as it was, so that the keys after it are
     // checked (and reported) for themselves.

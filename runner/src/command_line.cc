@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli11.h"
+#include "pushrun/config/suggest.h"
 
 namespace pushrun::runner {
 namespace {
@@ -165,44 +166,14 @@ bool TakesValue(const OptionSpec& spec) {
   return spec.kind == K::kValue || spec.kind == K::kRepeatableValue;
 }
 
-// Edit distance, for "did you mean"; only computed for a word that is already an error.
-std::size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-// The known name closest to `word`, if it is within `max_distance` edits of it.
-std::string_view Closest(std::string_view word, std::span<const std::string_view> names,
-                         std::size_t max_distance) {
-  std::string_view best;
-  std::size_t best_distance = max_distance + 1;
-  for (std::string_view name : names) {
-    const std::size_t d = Distance(word, name);
-    if (d < best_distance) {
-      best = name;
-      best_distance = d;
-    }
-  }
-  return best;
-}
-
 std::string SuggestOption(std::string_view name) {
   std::vector<std::string_view> names;
   for (const OptionSpec& spec : kOptions) {
     names.push_back(spec.long_name);
     if (!spec.alias.empty()) names.push_back(spec.alias);
   }
-  const std::string_view best = Closest(name, names, std::max<std::size_t>(2, name.size() / 3));
+  const std::string_view best =
+      config::Closest(name, names, std::max<std::size_t>(2, name.size() / 3));
   return best.empty() ? std::string() : " (did you mean --" + std::string(best) + "?)";
 }
 
@@ -367,7 +338,7 @@ std::string UnexpectedWordMessage(std::string_view word, const CommandLine& line
     std::vector<std::string_view> names;
     for (const VerbSpec& verb : kVerbs) names.push_back(verb.name);
     // Stricter than for options: "rm" is a forgotten --, not a misspelt "run".
-    const std::string_view best = Closest(word, names, word.size() / 3);
+    const std::string_view best = config::Closest(word, names, word.size() / 3);
     return "unexpected argument " + Quoted(word) +
            (best.empty() ? std::string() : " (did you mean the verb " + std::string(best) + "?)") +
            "; the command goes after --: pushrun [OPTIONS] -- COMMAND [ARGS...]";

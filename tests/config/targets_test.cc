@@ -340,7 +340,8 @@ TEST_CASE("Targets: mistakes in [[remote_write]] tables name their file, line an
        2, 7, "remote_write[0].url", "(allowed: http://host"},
       {"an unknown key", "[[remote_write]]\nurl = \"http://r/w\"\nbearer_tokn_file = \"/t\"\n", 3,
        1, "remote_write[0].bearer_tokn_file",
-       "unknown key \"bearer_tokn_file\" (allowed: url, tls, headers, username, password_file, "
+       "unknown key \"bearer_tokn_file\"; did you mean \"bearer_token_file\"? (allowed: url, tls, "
+       "headers, username, password_file, "
        "password_env, bearer_token_file, bearer_token_env)"},
       {"a TLS key outside tls", "[[remote_write]]\nurl = \"http://r/w\"\nca_file = \"/ca\"\n", 3,
        11, "remote_write[0].ca_file", "a receiver's TLS settings go in its tls table"},

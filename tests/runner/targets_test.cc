@@ -4,6 +4,7 @@
 
 #include "pushrun/runner/targets.h"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -17,12 +18,14 @@
 #include "pushrun/runner/app.h"
 #include "pushrun/runner/deliver.h"
 #include "pushrun/runner/report.h"
+#include "pushrun/runner/run_heartbeat.h"
 #include "pushrun/runner/spool.h"
 #include "pushrun/runner/spooled_delivery.h"
 #include "support/fault_server.h"
 #include "support/prometheus_process.h"
 #include "support/pushgateway_process.h"
 #include "support/pushrun_binary.h"
+#include "support/remote_write_decoder.h"
 #include "support/temp_dir.h"
 #include "support/victoria_metrics_process.h"
 
@@ -257,17 +260,6 @@ TEST_CASE("Fan-out: delete goes to every gateway and never to a remote-write rec
   }
 }
 
-TEST_CASE("Fan-out: --delete-on-success with only remote-write targets is a usage error",
-          "[runner][fan-out]") {
-  Settings settings = Nightly({TargetAt(TargetKind::kRemoteWrite, "http://127.0.0.1:1/write")});
-  settings.command = {"true"};
-  settings.delete_on_success = true;
-  CHECK_THAT(pushrun::runner::CheckRunSettings(settings),
-             Catch::Contains("--delete-on-success") && Catch::Contains("remote-write"));
-  settings.targets.push_back(TargetAt(TargetKind::kPushgateway, "http://127.0.0.1:1"));
-  CHECK(pushrun::runner::CheckRunSettings(settings).empty());
-}
-
 TEST_CASE("Fan-out: VictoriaMetrics holds the same values as the gateway after one run",
           "[runner][fan-out][integration]") {
   PushgatewayProcess gateway;
@@ -317,4 +309,42 @@ TEST_CASE("Fan-out: a receiver's 503 with Retry-After is retried within the dead
                            PushDeadline(settings.push_deadline), log));
   REQUIRE(receiver.request_count() == 2);
   CHECK(receiver.requests()[1].body == receiver.requests()[0].body);
+}
+
+TEST_CASE("Fan-out: heartbeats go to a remote-write receiver too, beside the gateway",
+          "[runner][fan-out][heartbeat][integration]") {
+  FaultServer gateway({ScriptedResponse::Status(200)});
+  FaultServer receiver({ScriptedResponse::Status(204)});
+  Settings settings = Nightly({TargetAt(TargetKind::kPushgateway, gateway.url()),
+                               TargetAt(TargetKind::kRemoteWrite, receiver.url() + "/write")});
+  settings.heartbeat = milliseconds(150);
+  std::ostringstream err;
+  Logger log(err);
+  {
+    pushrun::runner::RunHeartbeat beats(settings, nullptr, pushrun::runner::SidecarRules{}, log);
+    for (int i = 0; i < 200 && receiver.request_count() < 2; ++i) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    beats.Stop();
+  }
+  REQUIRE(receiver.request_count() >= 2);
+  CHECK(gateway.request_count() >= 2);
+  const auto beat = receiver.requests().front();
+  CHECK(beat.path == "/write");
+  CHECK(beat.Header("content-encoding") == "snappy");
+  CHECK(gateway.requests().front().method == "POST");
+  // A running report: pushrun_running 1, with the job and grouping labels.
+  const auto decoded =
+      pushrun::testing::DecodeWriteRequest(pushrun::testing::SnappyUncompress(beat.body));
+  bool running = false;
+  for (const auto& series : decoded.series) {
+    const auto& labels = series.labels;
+    auto has = [&](const std::string& name, const std::string& value) {
+      return std::find(labels.begin(), labels.end(), std::make_pair(name, value)) != labels.end();
+    };
+    if (has("__name__", "pushrun_running") && has("job", "nightly") && has("db", "main")) {
+      running = series.samples.size() == 1 && series.samples.front().first == 1;
+    }
+  }
+  CHECK(running);
 }

@@ -76,12 +76,6 @@ std::string CheckRunSettings(const config::Settings& settings) {
     return "prefix \"" + settings.prefix +
            "\" is not a metric name (allowed: [a-zA-Z_:][a-zA-Z0-9_:]*, not ending in _)";
   }
-  if (settings.delete_on_success && !settings.targets.empty() &&
-      !HasTarget(settings, config::TargetKind::kPushgateway)) {
-    return "--delete-on-success deletes the group from Pushgateways, and this run has only "
-           "remote-write targets (a receiver keeps its samples): drop --delete-on-success, or "
-           "add --gateway";
-  }
   return CheckGroup(settings);
 }
 
@@ -121,7 +115,7 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   spec.kill_after = settings.kill_after;
   spec.timeout_signal = settings.timeout_signal;
   // Once the command has started, libcurl is loaded and the gateway's name resolved on a
-  // thread (see PrepareGateway), so the final report starts on its way as soon as the command
+  // thread (see PrepareTargets), so the final report starts on its way as soon as the command
   // ends. The "running" report goes out on a thread of its own, so a slow gateway delays
   // neither signal forwarding nor the timeout. Started from on_started, both threads inherit
   // the forwarded signals blocked, so they still all reach RunChild.
