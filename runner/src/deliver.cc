@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -194,7 +196,7 @@ metrics::RemoteWriteParams WriteParamsOf(const config::Settings& settings,
                                          const std::vector<MetricFamily>& families) {
   return metrics::RemoteWriteParams{.job_name = settings.job,
                                     .labels = settings.grouping,
-                                    .timestamp_ms = ReportTimeMs(settings.prefix, families)};
+                                    .timestamp_ms = WriteTimeMs(settings, families)};
 }
 
 // One WriteRequest to a remote-write receiver: every sample stamped with the report's time,
@@ -416,6 +418,19 @@ metrics::PushOptions PushOptionsOf(const config::PushSettings& push, const Deliv
   return options;
 }
 
+namespace {
+// Per group ("job\0name\0value..."), the latest time given to a report without an end (start,
+// heartbeat...), in Unix ms.
+std::mutex unended_mutex;
+std::map<std::string, std::int64_t> latest_unended_ms;
+
+std::string GroupKey(const config::Settings& settings) {
+  std::string key = settings.job;
+  for (const auto& [name, value] : settings.grouping) key += '\0' + name + '\0' + value;
+  return key;
+}
+}  // namespace
+
 std::int64_t ReportTimeMs(const std::string& prefix, const std::vector<MetricFamily>& families) {
   const std::string name = prefix + "_end_timestamp_seconds";
   for (const MetricFamily& family : families) {
@@ -426,6 +441,21 @@ std::int64_t ReportTimeMs(const std::string& prefix, const std::vector<MetricFam
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::int64_t WriteTimeMs(const config::Settings& settings,
+                         const std::vector<MetricFamily>& families) {
+  const std::string end = settings.prefix + "_end_timestamp_seconds";
+  const bool final = std::any_of(families.begin(), families.end(),
+                                 [&end](const MetricFamily& family) { return family.name == end; });
+  const std::int64_t time = ReportTimeMs(settings.prefix, families);
+  std::lock_guard lock(unended_mutex);
+  std::int64_t& latest = latest_unended_ms[GroupKey(settings)];
+  if (!final) {
+    latest = std::max(latest, time);
+    return time;
+  }
+  return latest >= time ? latest + 1 : time;
 }
 
 std::optional<metrics::EncodedRequest> EncodeWrite(const config::Settings& settings,

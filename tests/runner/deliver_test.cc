@@ -285,3 +285,34 @@ TEST_CASE("Deliver: a push error is described by the client's bounded message al
       400, std::string(1'000'000, 'x') + "\x1b[2J", "http://gw/metrics/job/j", 1);
   CHECK(pushrun::runner::DescribePushError(error) == error.what());
 }
+
+TEST_CASE(
+    "Deliver: a final report is stamped after a heartbeat of its group stamped past the "
+    "run's end, so a receiver never finds it out of order",
+    "[runner][deliver][remote-write]") {
+  using pushrun::metrics::MetricType;
+  using pushrun::runner::WriteTimeMs;
+  auto gauge = [](const std::string& name, double value) {
+    return MetricFamily{
+        .name = name,
+        .help = "",
+        .type = MetricType::kGauge,
+        .samples = {{.name = name, .labels = {}, .value = value, .timestamp_ms = {}}}};
+  };
+  Settings settings;
+  settings.job = "stamped-after-heartbeat";
+  settings.grouping = {{"run", "1"}};
+  const double ended = 1.7e9;  // the command ended long before the heartbeat below was built
+  const std::vector<MetricFamily> final_report = {gauge("pushrun_end_timestamp_seconds", ended),
+                                                  gauge("pushrun_running", 0)};
+  CHECK(WriteTimeMs(settings, final_report) == 1'700'000'000'000);
+
+  const std::int64_t beat = WriteTimeMs(settings, {gauge("pushrun_running", 1)});
+  CHECK(beat > 1'700'000'000'000);
+  CHECK(WriteTimeMs(settings, final_report) == beat + 1);
+
+  // Another group's heartbeat does not move this group's stamp, nor the other way round.
+  Settings other = settings;
+  other.grouping = {{"run", "2"}};
+  CHECK(WriteTimeMs(other, final_report) == 1'700'000'000'000);
+}

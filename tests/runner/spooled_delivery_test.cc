@@ -52,9 +52,11 @@ pushrun::metrics::MetricFamily Gauge(const std::string& name, double value) {
 
 // A spooled entry of the group {job="nightly", db="main"}, the one SettingsFor's runs push to.
 SpooledReport Nightly(std::string method, std::string body) {
-  return SpooledReport{.method = std::move(method),
+  return SpooledReport{.target = {},
+                       .method = std::move(method),
                        .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
                        .body = std::move(body),
+                       .deletions = {},
                        .path = {}};
 }
 
@@ -127,9 +129,12 @@ TEST_CASE("Spooled delivery: the group's spooled report goes out first, then the
   std::ostringstream err;
   Logger log(err);
   const Settings settings = SettingsFor(server.url(), dir.path);
-  SpooledReport older{.method = "POST",
+  SpooledReport older{.target = {},
+                      .method = "POST",
                       .params = {.job_name = "nightly", .groupings = {{"db", "main"}}},
-                      .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 1\n"};
+                      .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 1\n",
+                      .deletions = {},
+                      .path = {}};
   SpooledReport other = older;
   other.params.groupings = {{"db", "other"}};
   const Spool spool(dir.path, "pushrun_last_success_timestamp_seconds");
@@ -202,9 +207,12 @@ TEST_CASE("pushrun flush: delivers everything, skips foreign files, exit 1 while
   const Spool spool(dir.path, "x");
   for (const char* db : {"a", "b", "c"}) {
     REQUIRE(spool
-                .Store({.method = "PUT",
+                .Store({.target = {},
+                        .method = "PUT",
                         .params = {.job_name = "j", .groupings = {{"db", db}}},
-                        .body = "# TYPE a gauge\na 1\n"})
+                        .body = "# TYPE a gauge\na 1\n",
+                        .deletions = {},
+                        .path = {}})
                 .empty());
   }
   SECTION("all delivered: exit 0, spool empty") {
@@ -236,10 +244,14 @@ TEST_CASE("pushrun flush: an unreachable gateway keeps every report, exit 1",
   std::ostringstream err;
   Logger log(err);
   const Settings settings = SettingsFor(server.url(), dir.path);
-  REQUIRE(
-      Spool(dir.path, "x")
-          .Store({.method = "POST", .params = {.job_name = "j"}, .body = "# TYPE a gauge\na 1\n"})
-          .empty());
+  REQUIRE(Spool(dir.path, "x")
+              .Store({.target = {},
+                      .method = "POST",
+                      .params = {.job_name = "j"},
+                      .body = "# TYPE a gauge\na 1\n",
+                      .deletions = {},
+                      .path = {}})
+              .empty());
   CHECK(RunFlush(settings, log) == 1);
   CHECK(SpooledCount(dir.path) == 1);
   CHECK_THAT(err.str(), Catch::Contains("kept for the next flush"));
@@ -249,8 +261,12 @@ TEST_CASE("Spool: a report stored while the older one was being sent is not remo
           "[runner][spool]") {
   TempDir dir;
   const Spool spool(dir.path, "x");
-  const SpooledReport first{
-      .method = "POST", .params = {.job_name = "j"}, .body = "# TYPE a gauge\na 1\n"};
+  const SpooledReport first{.target = {},
+                            .method = "POST",
+                            .params = {.job_name = "j"},
+                            .body = "# TYPE a gauge\na 1\n",
+                            .deletions = {},
+                            .path = {}};
   SpooledReport second = first;
   second.body = "# TYPE a gauge\na 2\n";
   REQUIRE(spool.Store(first).empty());
@@ -281,9 +297,12 @@ TEST_CASE("Spool: concurrent stores and flushes lose and mix up nothing",
       for (int round = 0; round < kRounds; ++round) {
         const std::string body = "# TYPE a gauge\na " + std::to_string(g * 100 + round) + "\n";
         std::string error =
-            spool.Store({.method = "POST",
+            spool.Store({.target = {},
+                         .method = "POST",
                          .params = {.job_name = "j", .groupings = {{"g", std::to_string(g)}}},
-                         .body = body});
+                         .body = body,
+                         .deletions = {},
+                         .path = {}});
         if (!error.empty()) {
           std::lock_guard<std::mutex> hold(mutex);
           store_errors.push_back(error);
@@ -361,9 +380,14 @@ TEST_CASE("pushrun flush: a report the gateway refuses (400) is set aside, exit 
   Logger log(err);
   const Settings settings = SettingsFor(server.url(), dir.path);
   const Spool spool(dir.path, "x");
-  REQUIRE(
-      spool.Store({.method = "POST", .params = {.job_name = "j"}, .body = "# TYPE a gauge\na 1\n"})
-          .empty());
+  REQUIRE(spool
+              .Store({.target = {},
+                      .method = "POST",
+                      .params = {.job_name = "j"},
+                      .body = "# TYPE a gauge\na 1\n",
+                      .deletions = {},
+                      .path = {}})
+              .empty());
   CHECK(RunFlush(settings, log) == 0);
   CHECK(SpooledCount(dir.path) == 0);
   REQUIRE(fs::is_directory(spool.rejected_dir()));
@@ -390,9 +414,14 @@ TEST_CASE("pushrun flush: 401, 404, 408, 429 and 5xx keep the report in the spoo
   Logger log(err);
   const Settings settings = SettingsFor(server.url(), dir.path);
   const Spool spool(dir.path, "x");
-  REQUIRE(
-      spool.Store({.method = "POST", .params = {.job_name = "j"}, .body = "# TYPE a gauge\na 1\n"})
-          .empty());
+  REQUIRE(spool
+              .Store({.target = {},
+                      .method = "POST",
+                      .params = {.job_name = "j"},
+                      .body = "# TYPE a gauge\na 1\n",
+                      .deletions = {},
+                      .path = {}})
+              .empty());
   CHECK(RunFlush(settings, log) == 1);
   CHECK(SpooledCount(dir.path) == 1);
   CHECK_FALSE(fs::exists(spool.rejected_dir()));
@@ -490,7 +519,14 @@ TEST_CASE("pushrun flush: a spooled delete is sent as DELETE; refused for good, 
   Logger log(err);
   const Settings settings = SettingsFor(server.url(), dir.path);
   const Spool spool(dir.path, "x");
-  REQUIRE(spool.Store({.method = "DELETE", .params = {.job_name = "j"}, .body = ""}).empty());
+  REQUIRE(spool
+              .Store({.target = {},
+                      .method = "DELETE",
+                      .params = {.job_name = "j"},
+                      .body = "",
+                      .deletions = {},
+                      .path = {}})
+              .empty());
   CHECK(RunFlush(settings, log) == 0);
   const auto requests = server.requests();
   REQUIRE(requests.size() == 1);

@@ -43,10 +43,18 @@ struct DeliveryIo {
 metrics::PushOptions PushOptionsOf(const config::PushSettings& push, const DeliveryIo& io);
 
 // When the reported run ended, in Unix milliseconds: its <prefix>_end_timestamp_seconds, or now
-// for a report without one (start, heartbeat, skipped, delete). Remote write stamps every sample
-// with it; the spool orders a group's reports by it.
+// for a report without one (start, heartbeat, skipped, delete). The spool orders a group's
+// reports by it.
 std::int64_t ReportTimeMs(const std::string& prefix,
                           const std::vector<metrics::MetricFamily>& families);
+
+// The time remote write stamps a report's samples with: ReportTimeMs, except that a final
+// report is stamped after every report of its group (job and grouping) without an end that this
+// process wrote before it. A heartbeat built in the moment after the command ended would
+// otherwise be newer than the final report, and a receiver refuses a sample older than one it
+// holds ("out of order").
+std::int64_t WriteTimeMs(const config::Settings& settings,
+                         const std::vector<metrics::MetricFamily>& families);
 
 enum class ReportKind {
   kStart,    // --push-start: always merged (POST), so it never drops the last success time
