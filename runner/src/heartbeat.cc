@@ -96,7 +96,12 @@ HeartbeatStats Heartbeat::Stop() {
   }
   std::thread thread = std::move(state_->thread);
   if (!state_->finished) {
-    // The send ignored its own timeout; it holds the state and ends on its own.
+    // The send ignored its own timeout; it holds the state and ends on its own. The beats that
+    // fell due meanwhile would be counted only when it ends: count them now, for the report.
+    // (A send to a gateway that never answers lands here whenever the command ends during it,
+    // as the request's own timeout started a moment after beat_started.)
+    state_->stats.skipped +=
+        static_cast<int>((Clock::now() - state_->beat_started) / state_->options.interval);
     state_->stats.abandoned = true;
     thread.detach();
     return state_->stats;

@@ -78,6 +78,19 @@ std::vector<boost::filesystem::path> PathDirectories() {
   return out;
 }
 
+// bash's rule for a name that has no executable file in PATH: the first regular file of that
+// name there is the command all the same, and its exec fails with "Permission denied" (126),
+// not "command not found" (127). Returns "" when there is none.
+std::string FirstRegularFile(const std::string& name,
+                             const std::vector<boost::filesystem::path>& directories) {
+  for (const boost::filesystem::path& directory : directories) {
+    const std::string candidate = (directory / name).string();
+    struct stat st {};
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return candidate;
+  }
+  return {};
+}
+
 std::string_view EnvName(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
 bool IsUnset(std::string_view name, const std::vector<std::string>& unset) {
@@ -242,8 +255,16 @@ SpawnResult Spawn(const ChildSpec& spec, const SpawnOptions& options) {
   if (name.find('/') != std::string::npos) {
     plan.path = name;
   } else {
-    plan.path = bp::search_path(name, PathDirectories()).string();
-    if (plan.path.empty()) return Failure(SpawnFailure::kNotFound, name + ": command not found");
+    const std::vector<boost::filesystem::path> directories = PathDirectories();
+    plan.path = bp::search_path(name, directories).string();
+    if (plan.path.empty()) {
+      if (const std::string file = FirstRegularFile(name, directories); !file.empty()) {
+        return Failure(SpawnFailure::kNotExecutable,
+                       file + ": " + Describe(EACCES) + ": found in PATH but not executable (" +
+                           "chmod +x it, or put an executable " + name + " in PATH)");
+      }
+      return Failure(SpawnFailure::kNotFound, name + ": command not found");
+    }
   }
   for (const std::string& arg : spec.argv) plan.argv.push_back(const_cast<char*>(arg.c_str()));
   plan.argv.push_back(nullptr);

@@ -129,6 +129,39 @@ TEST_CASE("pushrun: a script without #! runs with /bin/sh; a missing interpreter
   }
 }
 
+TEST_CASE(
+    "pushrun: a command name found in PATH only as a file without execute permission is 126, "
+    "as bash gives, and the message names the file",
+    "[e2e][integration]") {
+  TempDir first;
+  TempDir second;
+  const std::string name = "pushrun-test-command";
+  const std::string plain = first.File(name, "exit 0\n", 0644);
+  std::string path = first.path + ":" + second.path + ":/usr/bin:/bin";
+  int expected = 126;
+  SECTION("nothing executable of that name: 126, not 127") {}
+  SECTION("an executable of that name later in PATH: that one runs") {
+    second.File(name, "exit 5\n", 0755);
+    expected = 5;
+  }
+  SECTION("only a directory of that name: not found, 127") {
+    fs::remove(plain);
+    fs::create_directory(first.path + "/" + name);
+    expected = 127;
+  }
+  const ProcessOptions options{.env = {"PATH=" + path}};
+  const ProcessResult bash = RunClean({"/bin/bash", "-c", name}, options);
+  const ProcessResult result = RunClean({PUSHRUN_BINARY, "--job", "plain", "--", name}, options);
+  INFO(result.err);
+  CHECK(bash.status() == expected);
+  CHECK(result.status() == expected);
+  if (expected == 126) {
+    CHECK_THAT(bash.err, Catch::Contains(plain + ": Permission denied"));
+    CHECK_THAT(result.err, Catch::Contains(plain + ": Permission denied"));
+    CHECK_THAT(result.err, Catch::Contains("not executable"));
+  }
+}
+
 TEST_CASE("pushrun: the command's environment has no PUSHRUN_* settings and no credentials",
           "[e2e][integration][env]") {
   TempDir dir;

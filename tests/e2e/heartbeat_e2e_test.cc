@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pushrun/runner/report.h"
+#include "support/hostile_server.h"
 #include "support/pushgateway_process.h"
 #include "support/pushrun_binary.h"
 #include "support/run_process.h"
@@ -24,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using pushrun::runner::HeartbeatOnlyFamilyNames;
 using pushrun::testing::ChildProcess;
+using pushrun::testing::HostileServer;
 using pushrun::testing::ProcessOptions;
 using pushrun::testing::ProcessResult;
 using pushrun::testing::PushedValue;
@@ -49,6 +51,15 @@ constexpr const char* kSnapshot =
     "await() { while [ ! -e \"$D/$1\" ]; do sleep 0.02; done; }; ";
 
 void Touch(const std::string& path) { std::ofstream(path) << ""; }
+
+// M of the line that ends a run (-v): "heartbeats: N sent, F failed, M skipped (...)"; -1 if
+// there is no such line.
+int SkippedBeats(const std::string& err) {
+  const std::size_t at = err.find(" skipped (a send was still in flight");
+  if (at == std::string::npos || at == 0) return -1;
+  const std::size_t number = err.find_last_of(' ', at - 1) + 1;
+  return std::stoi(err.substr(number, at - number));
+}
 
 }  // namespace
 
@@ -210,6 +221,85 @@ TEST_CASE(
       CHECK(gateway.Lines(name).empty());
     }
   }
+}
+
+TEST_CASE(
+    "pushrun --heartbeat: a command that holds 200 MiB shows at least that much live memory on "
+    "the gateway while it runs",
+    "[e2e][heartbeat][integration]") {
+  PushgatewayProcess gateway;
+  TempDir dir;
+  constexpr double kMiB = 1024 * 1024;
+  // bytes of one value repeated are written (memset), so every page is resident, not merely
+  // reserved. The command holds them until the test has looked, at most 30 s.
+  ChildProcess run(
+      PushrunArgv(
+          Join({"--gateway", gateway.url(), "--job", "memory", "--heartbeat", "200ms"},
+               {"/usr/bin/python3", "-c",
+                "import os, time\n"
+                "held = b'x' * (200 << 20)\n"
+                "end = time.monotonic() + 30\n"
+                "while not os.path.exists(os.environ['D'] + '/end') and time.monotonic() < end:\n"
+                "    time.sleep(0.02)\n"})),
+      WithoutPushrunEnvironment(ProcessOptions{.env = {"D=" + dir.path}}));
+  double seen = 0;
+  CHECK(WaitUntil(
+      [&] {
+        seen = PushedValue(gateway, "pushrun_live_memory_bytes", "memory").value_or(0);
+        return seen >= 200 * kMiB;
+      },
+      std::chrono::seconds(30)));
+  INFO("live memory " << seen / kMiB << " MiB");
+  // In bytes, not KiB counted as bytes or bytes as KiB: the command and its interpreter only.
+  CHECK(seen < 1024 * kMiB);
+  CHECK(PushedValue(gateway, "pushrun_running", "memory") == 1);
+  Touch(dir.path + "/end");
+  const ProcessResult result = run.Wait();
+  INFO(result.err);
+  CHECK(result.status() == 0);
+  CHECK(PushedValue(gateway, "pushrun_running", "memory") == 0);
+  CHECK(gateway.Lines("pushrun_live_memory_bytes").empty());
+}
+
+TEST_CASE(
+    "pushrun --heartbeat: beats that fall due while a slow gateway still answers the last one "
+    "are skipped and counted at the end; the command's status and duration are unchanged",
+    "[e2e][heartbeat][integration]") {
+  PushgatewayProcess gateway;
+  // Each request waits 300 ms, three intervals, before the real gateway gets it.
+  HostileServer slow("stall-proxy:300:" + std::to_string(gateway.port()));
+  const ProcessResult result =
+      Pushrun(Join({"-v", "--gateway", slow.url(), "--job", "slow_gateway", "--heartbeat", "100ms"},
+                   {"/bin/sh", "-c", "sleep 1.5; exit 7"}));
+  INFO(result.err);
+  CHECK(result.status() == 7);
+  CHECK(SkippedBeats(result.err) > 0);
+  CHECK_THAT(result.err, Catch::Contains(" 0 failed"));
+  CHECK(slow.Log().find("POST") != std::string::npos);
+  // The final report went through the slow gateway too.
+  CHECK(PushedValue(gateway, "pushrun_exit_code", "slow_gateway") == 7);
+  CHECK(PushedValue(gateway, "pushrun_running", "slow_gateway") == 0);
+  const double duration =
+      PushedValue(gateway, "pushrun_duration_seconds", "slow_gateway").value_or(0);
+  // The command's 1.5 s, not the beats' stalls (five or so of 300 ms). Generous: a busy machine.
+  CHECK(duration >= 1.5);
+  CHECK(duration < 2.4);
+}
+
+TEST_CASE(
+    "pushrun --heartbeat: a gateway that never answers holds the end back by at most one "
+    "heartbeat timeout and the push deadline, and the beats it held up are counted",
+    "[e2e][heartbeat][integration]") {
+  HostileServer silent("never-answer");
+  const ProcessResult result = Pushrun(Join({"-v", "--gateway", silent.url(), "--job", "silent",
+                                             "--heartbeat", "100ms", "--push-deadline", "2s"},
+                                            {"/bin/sh", "-c", "sleep 1; exit 4"}));
+  INFO(result.err);
+  CHECK(result.status() == 4);
+  // 1 s of command, at most 1 s for the heartbeat in flight, 2 s for the final report; generous.
+  CHECK(result.seconds < 8);
+  // Every interval after the first beat fell due while it hung: some ten of them.
+  CHECK(SkippedBeats(result.err) > 0);
 }
 
 TEST_CASE(

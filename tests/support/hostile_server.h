@@ -2,7 +2,8 @@
 // The scripted hostile HTTP server (tests/support/hostile_server.py) as its own process on a
 // free 127.0.0.1 port: every connection is answered the way its mode says (chunk sizes that
 // overflow, chunks that never end, interim answers, a reply that drips, 100 MB bodies, random
-// bytes...). Killed with the object.
+// bytes...), or, as "stall-proxy:MS:PORT", a slow gateway in front of a real one on PORT. Killed
+// with the object.
 
 #include <memory>
 #include <string>

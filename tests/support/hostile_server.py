@@ -7,9 +7,11 @@ Writes the port to PORT_FILE once listening, then answers every connection as MO
 each request it has read (or, for modes that never read, accepted) it appends one line to
 LOG_FILE: "<method> <path> <body bytes>". Mode "capture" answers 200 and also appends each
 request's body, as received, to LOG_FILE.body. With CERT_FILE and KEY_FILE it speaks TLS.
-Runs until killed.
+Mode "stall-proxy:MS:PORT" is a slow gateway: it waits MS milliseconds on each request, then
+passes it on to 127.0.0.1:PORT (a real Pushgateway) and the answer back. Runs until killed.
 """
 
+import http.client
 import os
 import socket
 import socketserver
@@ -80,6 +82,26 @@ def hold(conn):
         pass
 
 
+def forward(conn, head, body, port):
+    """Sends the request on to 127.0.0.1:PORT and its answer back, then closes."""
+    lines = head.split("\r\n")
+    method, target = lines[0].split(" ")[:2]
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() not in ("host", "connection", "content-length"):
+            headers[name.strip()] = value.strip()
+    upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    upstream.request(method, target, body=body, headers=headers)
+    reply = upstream.getresponse()
+    data = reply.read()
+    upstream.close()
+    conn.sendall(("HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+                  "Connection: close\r\n\r\n"
+                  % (reply.status, reply.reason, reply.getheader("Content-Type", "text/plain"),
+                     len(data))).encode() + data)
+
+
 def serve(conn, mode):
     if mode == "never-read":
         log("ACCEPT -", 0)
@@ -145,6 +167,10 @@ def serve(conn, mode):
         conn.sendall(os.urandom(4096))
     elif mode == "never-answer":
         hold(conn)
+    elif mode.startswith("stall-proxy:"):
+        _, stall_ms, port = mode.split(":")
+        time.sleep(int(stall_ms) / 1000)
+        forward(conn, head, body, int(port))
     else:
         raise SystemExit("unknown mode " + mode)
 
