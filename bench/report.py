@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 # Turns bench/run.sh's measurements into the one table of bench/README.md: per figure pushrun's
-# value, the peers' values, the floor, pushrun's ratio to the peers, and the issue's target.
+# value, the peers' values, the floor, pushrun's ratio to the peers, and the target: issue 12's
+# bounds (ratios to prometheus-cpp in the same run, as absolute times on a shared machine move by
+# a factor of 3 between days), issue 15's for remote write, issue 7's where neither set one.
 import argparse
 import datetime
 import json
@@ -117,23 +119,23 @@ def main():
     # 1. After the child's exit.
     after = added("overhead", "after_ms")
     p, c = after["pushrun"], after["promcpp"]
-    ok = None if p is None or c is None else (p <= 1.0 and p <= 0.25 * c)
+    ok = None if p is None or c is None else p <= 0.6 * c
     # The floor: the gateway's answer to the report on a connection already open (pushrun
     # opens it while the command runs), measured in-process.
     rtt = get("overhead", "post", "open_ms") or get("overhead", "post", "post_ms")
     own_part = f"pushrun-floor {p - rtt:.2f} ms; " if p is not None and rtt is not None else ""
     rows.append(("1 added after child exit (ms)", after, rtt, own_part + ratios(after),
-                 "<=1 ms; <=0.25x cpp", verdict(ok)))
+                 "<=0.6x cpp", verdict(ok)))
     # 2. Before the child's start.
     before = added("overhead", "before_ms")
-    p = before["pushrun"]
+    r = ratio(before["pushrun"], before["promcpp"])
     rows.append(("2 added before child start (ms)", before, get("overhead", "bare", "before_ms"),
-                 ratios(before), "<=1 ms", verdict(None if p is None else p <= 1.0)))
+                 ratios(before), "<=0.25x cpp", verdict(None if r is None else r <= 0.25)))
     # 3. wrapper -- true.
     true = {n: get("true", n, "total_ms") for n in PEERS}
     r = ratio(true["pushrun"], true["promcpp"])
     rows.append(("3 `wrapper -- true` end to end (ms)", true, get("true", "bare", "total_ms"),
-                 ratios(true), "<=0.75x cpp", verdict(None if r is None else r <= 0.75)))
+                 ratios(true), "<=0.9x cpp", verdict(None if r is None else r <= 0.9)))
     cpu = {n: get("true", n, "cpu_ms") for n in PEERS}
     rows.append(("3b CPU of `wrapper -- true` (ms)", cpu, get("true", "bare", "cpu_ms"),
                  ratios(cpu), "(info, load-independent)", "-"))
@@ -154,6 +156,10 @@ def main():
     rows.append(("4b VmRSS while child runs (MiB)", rss,
                  None if bare_rss is None else bare_rss / 1024, ratios(rss), "< cpp", verdict(ok)))
     rows.append(("4c private resident, smaps (MiB)", priv, None, ratios(priv), "(info)", "-"))
+    tls_anon = get("memory", "pushrun_https", "rssanon_kib")
+    if tls_anon is not None:
+        rows.append(("4d RssAnon, https gateway (MiB)", {"pushrun": tls_anon / 1024}, None, "",
+                     "<=3 MiB", verdict(tls_anon / 1024 <= 3.0)))
     # 5. The 100,000-series sidecar.
     own = micro.get("BM_Sidecar_OwnWork")
     own_ms = None if own is None or own.get("error_occurred") else to_ms(own)
@@ -178,6 +184,22 @@ def main():
     sidecar_cpu = {n: get("sidecar", n, "cpu_ms") for n in PEERS}
     rows.append(("5d sidecar: CPU of wrapper+child (ms)", sidecar_cpu,
                  get("sidecar", "bare", "cpu_ms"), ratios(sidecar_cpu), "(info)", "-"))
+    # 7. Remote write (issue 15), when pushrun has it.
+    rw_true = get("true", "pushrun_rw", "total_ms")
+    if rw_true is not None:
+        r = ratio(rw_true, true["promcpp"])
+        rows.append(("7a `pushrun --remote-write -- true` (ms)", {"pushrun": rw_true,
+                                                                   "promcpp": true["promcpp"]},
+                     get("true", "bare", "total_ms"),
+                     "" if r is None else f"{r:.2f}x cpp's gateway push", "<=0.9x cpp",
+                     verdict(None if r is None else r <= 0.9)))
+    rw_own = micro.get("BM_Sidecar_OwnWork_RemoteWrite")
+    rw_own_ms = None if rw_own is None or rw_own.get("error_occurred") else to_ms(rw_own)
+    if rw_own_ms is not None:
+        r = ratio(rw_own_ms, own_ms)
+        rows.append(("7b sidecar to remote write: own work (ms)", {"pushrun": rw_own_ms}, None,
+                     "" if r is None else f"{r:.2f}x 5a", "<=2x 5a",
+                     verdict(None if r is None else r <= 2)))
     # 6. Micro-benchmarks.
     ours = micro.get("BM_Serialize_Pushrun_WriteText")
     theirs = micro.get("BM_Serialize_PromCpp_TextSerializer")

@@ -37,8 +37,12 @@ fi
 
 work=$(mktemp -d /tmp/pushrun-bench.XXXXXX)
 gateway_pid=
+tls_gateway_pid=
+receiver_pid=
 cleanup() {
-  if [ -n "$gateway_pid" ]; then kill "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
+  for pid in "$gateway_pid" "$tls_gateway_pid" "$receiver_pid"; do
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,6 +53,51 @@ GATEWAY_ARGS="--web.enable-admin-api --log.level=warn" start_local_gateway "$wor
 url=$gateway_url
 port=${url##*:}
 wipe() { curl -sf -X PUT "$url/api/v1/admin/wipe" >/dev/null; }
+
+# A second gateway serving https (a self-signed certificate for 127.0.0.1), for figure 4's
+# memory of pushrun pushing over TLS: libcurl then also brings up OpenSSL while the command runs.
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+tls_url=
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls-key.pem" \
+  -out "$work/tls-cert.pem" >/dev/null 2>&1; then
+  printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n' "$work/tls-cert.pem" \
+    "$work/tls-key.pem" >"$work/web.yml"
+  tls_port=$(free_port)
+  "${rt[@]}" /usr/bin/prometheus-pushgateway --web.listen-address="127.0.0.1:$tls_port" \
+    --persistence.file= --web.config.file="$work/web.yml" --log.level=warn \
+    >"$work/tls-gateway.log" 2>&1 &
+  tls_gateway_pid=$!
+  for _ in $(seq 100); do
+    if curl -sf --cacert "$work/tls-cert.pem" "https://127.0.0.1:$tls_port/-/ready" >/dev/null 2>&1; then
+      tls_url=https://127.0.0.1:$tls_port
+      break
+    fi
+    sleep 0.1
+  done
+fi
+[ -n "$tls_url" ] || echo "bench: no TLS gateway; figure 4's https row is left out" >&2
+
+# Issue 15: a remote-write receiver (Prometheus with its receiver on), once pushrun has
+# --remote-write; figure 3 then also runs `pushrun --remote-write URL -- true`.
+rw_url=
+if "$pushrun" --help 2>/dev/null | grep -q -- '--remote-write' && command -v prometheus >/dev/null; then
+  mkdir -p "$work/prometheus"
+  printf 'global:\n  scrape_interval: 1h\n' >"$work/prometheus.yml"
+  rw_port=$(free_port)
+  "${rt[@]}" prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prometheus" \
+    --web.listen-address="127.0.0.1:$rw_port" --web.enable-remote-write-receiver --log.level=error \
+    >"$work/prometheus.log" 2>&1 &
+  receiver_pid=$!
+  for _ in $(seq 300); do
+    if curl -sf "http://127.0.0.1:$rw_port/-/ready" >/dev/null 2>&1; then
+      rw_url=http://127.0.0.1:$rw_port/api/v1/write
+      break
+    fi
+    sleep 0.1
+  done
+  [ -n "$rw_url" ] || { echo "bench: Prometheus did not start:" >&2; cat "$work/prometheus.log" >&2; }
+fi
 
 log=$work/driver.log
 results=$work/results.txt
@@ -97,12 +146,19 @@ echo "overhead post $("${rt[@]}" "$build/bench/bench_post" 127.0.0.1 "$port" /me
 wipe
 spec "$work/spec-true" bare /bin/true
 wrappers "$work/spec-true" bench_true /bin/true
+if [ -n "$rw_url" ]; then
+  spec "$work/spec-true" pushrun_rw "$pushrun" --remote-write "$rw_url" --job bench_true -g run=bench -- /bin/true
+fi
 drive true --runs "$(runs 60)" --warmup 3
 
 # Figure 4: memory of the wrapper process while its child sleeps.
 wipe
 spec "$work/spec-memory" bare "$probe" @OUT@ --sleep 300
 wrappers "$work/spec-memory" bench_memory "$probe" @OUT@ --sleep 300
+if [ -n "$tls_url" ]; then
+  spec "$work/spec-memory" pushrun_https "$pushrun" --gateway "$tls_url" --ca-file "$work/tls-cert.pem" \
+    --job bench_memory -g run=bench -- "$probe" @OUT@ --sleep 300
+fi
 drive memory --runs "$(runs 10)" --warmup 1 --rss --settle-ms 50
 
 # Figure 5: a 100,000-series sidecar, end to end; the floor is the bare command plus a bare curl

@@ -10,6 +10,8 @@ packages=(
   libcli11-dev libboost1.81-dev libboost-filesystem1.81-dev libsnappy-dev
   # tests
   catch2 prometheus-pushgateway openssl curl util-linux procps python3 locales-all
+  # the report-path test takes a backtrace at the HTTP call
+  gdb
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
   # packaging checks

@@ -15,14 +15,18 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pushrun/metrics/collectable.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
+#include "pushrun/metrics/remote_write.h"
 #include "pushrun/runner/bounded_read.h"
 #include "pushrun/runner/report.h"
 #include "pushrun/runner/sidecar.h"
 #include "realistic_families.h"
+// Internal to the library: the compression a remote-write request goes through (bench only).
+#include "snappy_block.h"
 
 namespace {
 
@@ -146,5 +150,36 @@ void BM_Sidecar_OwnWork(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * FileSize()));
 }
 BENCHMARK(BM_Sidecar_OwnWork)->Unit(benchmark::kMillisecond);
+
+// The same sidecar to a remote-write receiver (issue 15's bound: at most 2x BM_Sidecar_OwnWork):
+// read, parse and check it keeping its samples, build the report, encode one WriteRequest of
+// report and sidecar (every sample its own labelled series) and compress it with snappy.
+void BM_Sidecar_OwnWork_RemoteWrite(benchmark::State& state) {
+  pr::SidecarRules rules = Rules();
+  rules.validate_only = false;
+  const pm::RemoteWriteParams params{
+      .job_name = "bench", .labels = {{"wrapper", "pushrun"}}, .timestamp_ms = 1'700'000'000'000};
+  for (auto _ : state) {
+    std::string text;
+    std::string error = pr::ReadSidecarBytes(SidecarPath(), rules, &text);
+    bool as_is = false;
+    pr::SidecarResult sidecar;
+    if (error.empty()) {
+      sidecar = pr::CheckSidecarBytes(text, SidecarPath(), rules, &as_is);
+      if (!sidecar.ok()) error = *sidecar.error;
+    }
+    if (!error.empty()) {
+      state.SkipWithError(error.c_str());
+      break;
+    }
+    std::vector<pm::MetricFamily> families = pr::BuildFinalReport(Outcome(), pr::ReportInput{});
+    families.insert(families.end(), std::make_move_iterator(sidecar.families.begin()),
+                    std::make_move_iterator(sidecar.families.end()));
+    std::string body = pm::detail::SnappyCompress(pm::EncodeWriteRequest(families, params));
+    benchmark::DoNotOptimize(body);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * FileSize()));
+}
+BENCHMARK(BM_Sidecar_OwnWork_RemoteWrite)->Unit(benchmark::kMillisecond);
 
 }  // namespace

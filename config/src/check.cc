@@ -1,6 +1,12 @@
 #include "pushrun/config/check.h"
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <vector>
+
 #include "pushrun/config/duration.h"
+#include "pushrun/config/values.h"
 #include "pushrun/metrics/http_header.h"
 
 namespace pushrun::config {
@@ -49,10 +55,96 @@ class Checker {
   const SourceLocation& where_;
 };
 
+// `prefix` is "gateway" or "remote_write": the config file's table of these keys.
+void CheckClient(const Checker& check, const std::string& prefix,
+                 const std::map<std::string, std::string>& headers,
+                 const std::optional<std::string>& username,
+                 const std::optional<std::string>& password,
+                 const std::optional<std::string>& bearer_token) {
+  for (const auto& [header, value] : headers) {
+    // The library's own check, which never quotes the value (it may be a credential).
+    if (std::string problem = metrics::CheckHeader(header, value); !problem.empty()) {
+      check.Fail(prefix + ".headers", problem);
+    }
+  }
+  if (username) {
+    if (username->find(':') != std::string::npos) {
+      check.Fail(prefix + ".username", "a basic auth user name cannot contain ':'",
+                 "a user name without ':'");
+    }
+    if (HasLineBreakOrNul(*username)) {
+      check.Fail(prefix + ".username", "the user name contains a line break or NUL");
+    }
+  }
+  check.Secret(prefix + ".password_file", password);
+  check.Secret(prefix + ".bearer_token_file", bearer_token);
+}
+
+void CheckUrl(const Checker& check, std::string_view key, std::string_view url) {
+  std::string error;
+  if (!CheckGatewayUrl(url, &error)) check.Fail(key, error, kUrlSyntax);
+}
+
+void CheckRemoteWrite(const Checker& check, const RemoteWriteLayer& receiver) {
+  if (receiver.url.empty()) {
+    // Empty from a flag or variable (--remote-write=), or no url key in a [[remote_write]].
+    check.Fail("remote_write.url", "no URL: a remote-write receiver needs its write URL",
+               "its write endpoint, e.g. http://host:9090/api/v1/write; in a [[remote_write]] "
+               "table, url = \"...\"");
+  }
+  CheckUrl(check, "remote_write.url", receiver.url);
+  CheckClient(check, "remote_write", receiver.headers, receiver.username, receiver.password,
+              receiver.bearer_token);
+  // All of a receiver's settings come from one place, so these are checked here, not only
+  // once the layers are combined (as the gateway's are, in Resolve).
+  if (receiver.username && !receiver.password) {
+    // Sending "user:" with an empty password is never what was meant.
+    check.Fail("remote_write.username", "a username is set but no password",
+               "set password_file or password_env together with username");
+  }
+  if (receiver.password && !receiver.username) {
+    check.Fail("remote_write.password_file", "a password is set but no username",
+               "set username together with password_file or password_env");
+  }
+  if (receiver.username && receiver.bearer_token) {
+    check.Fail("remote_write.bearer_token_file",
+               "both basic auth (username) and a bearer token are set; both would use the "
+               "Authorization header",
+               "one of username + password, bearer_token_file / bearer_token_env");
+  }
+}
+
 }  // namespace
 
 void CheckLayer(const Layer& layer, const SettingName& name, const SourceLocation& where) {
   const Checker check(name, where);
+  // Each target once: a report sent twice to one server helps nobody, and a target's spool
+  // entries are kept by its URL. (So two tenants of one Mimir, told apart only by a header,
+  // cannot be two receivers yet.)
+  std::vector<std::string> keys;
+  auto once = [&](std::string_view key, const std::string& url) {
+    std::string url_key = UrlKey(url);
+    if (std::find(keys.begin(), keys.end(), url_key) != keys.end()) {
+      // Validated: the URL holds no credentials, so it can be shown.
+      check.Fail(key, PrintableUrl(url) + " is listed twice",
+                 "each target once; a URL written differently (case, default port, trailing /) "
+                 "is the same target");
+    }
+    keys.push_back(std::move(url_key));
+  };
+  if (layer.gateways) {
+    for (const std::string& url : *layer.gateways) {
+      CheckUrl(check, "gateway.url", url);
+      once("gateway.url", url);
+    }
+  }
+  keys.clear();  // a gateway and a receiver on one server are two targets
+  if (layer.remote_write) {
+    for (const RemoteWriteLayer& receiver : *layer.remote_write) {
+      CheckRemoteWrite(check, receiver);
+      once("remote_write.url", receiver.url);
+    }
+  }
   check.Duration("timeout", layer.timeout, /*zero_allowed=*/true);  // zero: no timeout
   check.Duration("kill_after", layer.kill_after, /*zero_allowed=*/true);
   check.Duration("gateway.timeout", layer.push_timeout, /*zero_allowed=*/false);
@@ -60,23 +152,7 @@ void CheckLayer(const Layer& layer, const SettingName& name, const SourceLocatio
   check.Duration("gateway.deadline", layer.push_deadline, /*zero_allowed=*/false);
   check.AtLeastOne("sidecar_max_bytes", layer.sidecar_max_bytes);
   check.AtLeastOne("max_series", layer.max_series);
-  for (const auto& [header, value] : layer.headers) {
-    // The library's own check, which never quotes the value (it may be a credential).
-    if (std::string problem = metrics::CheckHeader(header, value); !problem.empty()) {
-      check.Fail("gateway.headers", problem);
-    }
-  }
-  if (layer.username) {
-    if (layer.username->find(':') != std::string::npos) {
-      check.Fail("gateway.username", "a basic auth user name cannot contain ':'",
-                 "a user name without ':'");
-    }
-    if (HasLineBreakOrNul(*layer.username)) {
-      check.Fail("gateway.username", "the user name contains a line break or NUL");
-    }
-  }
-  check.Secret("gateway.password_file", layer.password);
-  check.Secret("gateway.bearer_token_file", layer.bearer_token);
+  CheckClient(check, "gateway", layer.headers, layer.username, layer.password, layer.bearer_token);
 }
 
 }  // namespace pushrun::config

@@ -2,6 +2,7 @@
 
 #include <sstream>
 #include <string_view>
+#include <vector>
 
 #include "pushrun/config/duration.h"
 #include "pushrun/config/signal_name.h"
@@ -68,6 +69,31 @@ std::string Inline(const std::map<std::string, std::string>& map, bool redact_se
   return text + (first ? "}" : " }");
 }
 
+std::string Url(std::string_view url) { return Quote(metrics::RedactUrl(url)); }
+
+// One target as an inline table: its kind and URL, then only what is set of its own
+// headers, credentials (as "<set>") and TLS, so that who gets which credential shows.
+std::string DescribeTarget(const Target& target) {
+  const PushSettings& push = target.push;
+  std::string text = "{ kind = ";
+  text += target.kind == TargetKind::kPushgateway ? "\"pushgateway\"" : "\"remote_write\"";
+  text += ", url = " + Url(target.url);
+  if (!push.headers.empty()) {
+    text +=
+        ", headers = " +
+        Inline(std::map<std::string, std::string>(push.headers.begin(), push.headers.end()), true);
+  }
+  if (push.basic_auth) {
+    text += ", username = " + Quote(push.basic_auth->username) + ", password = \"<set>\"";
+  }
+  if (!push.bearer_token.empty()) text += ", bearer_token = \"<set>\"";
+  if (!push.tls.ca_file.empty()) text += ", ca_file = " + Quote(push.tls.ca_file);
+  if (!push.tls.cert_file.empty()) text += ", cert_file = " + Quote(push.tls.cert_file);
+  if (!push.tls.key_file.empty()) text += ", key_file = " + Quote(push.tls.key_file);
+  if (push.tls.insecure_skip_verify) text += ", insecure_skip_verify = true";
+  return text + " }";
+}
+
 }  // namespace
 
 std::string DescribeSettings(const Settings& s) {
@@ -78,8 +104,19 @@ std::string DescribeSettings(const Settings& s) {
   };
   auto secret = [](bool set) { return set ? std::string("\"<set>\"") : std::string("\"\""); };
 
-  line("gateway.url",
-       s.gateway_url.empty() ? std::string("\"\"") : Quote(metrics::RedactUrl(s.gateway_url)));
+  // One gateway as the config file would write it, several as a list; the gateway.* lines
+  // below are the first one's settings, `targets` at the end is what each target gets.
+  std::vector<std::string> gateways;
+  for (const Target& target : s.targets) {
+    if (target.kind == TargetKind::kPushgateway) gateways.push_back(Url(target.url));
+  }
+  if (gateways.size() == 1) {
+    line("gateway.url", gateways.front());
+  } else {
+    std::string list;
+    for (const std::string& url : gateways) list += (list.empty() ? "" : ", ") + url;
+    line("gateway.url", gateways.empty() ? "\"\"" : "[" + list + "]");
+  }
   line("job", Quote(s.job));
   line("grouping", Inline(s.grouping, false));
   line("method", Quote(MethodName(s.method)));
@@ -120,6 +157,13 @@ std::string DescribeSettings(const Settings& s) {
   line("gateway.proxy",
        push.proxy.empty() ? std::string("\"\"") : Quote(metrics::RedactUrl(push.proxy)));
   line("gateway.gzip", Bool(push.gzip));
+  if (s.targets.empty()) {
+    line("targets", "[]");
+  } else {
+    out << "targets = [\n";
+    for (const Target& target : s.targets) out << "  " << DescribeTarget(target) << ",\n";
+    out << "]\n";
+  }
   return out.str();
 }
 

@@ -61,11 +61,26 @@ void SetSize(std::string_view value, const Context& context, Layer& layer) {
   layer.*field = static_cast<std::size_t>(*count);
 }
 
-void SetGateway(std::string_view value, const Context& context, Layer& layer) {
+// Several URLs separated by blanks (see ParseUrlList); one is the common case.
+std::vector<std::string> UrlList(std::string_view value, const Context& context) {
   std::string error;
-  const auto url = CheckGatewayUrl(value, &error);
-  if (!url) Fail(context, error, kUrlSyntax);
-  layer.gateway_url = *url;
+  std::optional<std::vector<std::string>> urls = ParseUrlList(value, &error);
+  if (!urls) Fail(context, error, kUrlListSyntax);
+  return std::move(*urls);
+}
+
+// Only blanks say nothing, as an empty variable does.
+void SetGateways(std::string_view value, const Context& context, Layer& layer) {
+  std::vector<std::string> urls = UrlList(value, context);
+  if (!urls.empty()) layer.gateways = std::move(urls);
+}
+
+// URLs only: a receiver's credentials, headers and TLS have no variables (the gateway's do not
+// apply to it); a receiver that needs them is configured in a [[remote_write]] table.
+void SetRemoteWrite(std::string_view value, const Context& context, Layer& layer) {
+  std::vector<RemoteWriteLayer> receivers;
+  for (std::string& url : UrlList(value, context)) receivers.push_back({.url = std::move(url)});
+  if (!receivers.empty()) layer.remote_write = std::move(receivers);
 }
 
 void SetGrouping(std::string_view value, const Context& context, Layer& layer) {
@@ -123,7 +138,12 @@ void Ignore(std::string_view, const Context&, Layer&) {}
 // One line per variable. Keep in step with the README's configuration reference.
 const std::array kEntries = {
     Entry{{"PUSHRUN_CONFIG", "", "-c, --config", "the config file to read"}, Ignore},
-    Entry{{"PUSHRUN_GATEWAY", "gateway.url", "--gateway", "Pushgateway base URL"}, SetGateway},
+    Entry{{"PUSHRUN_GATEWAY", "gateway.url", "--gateway",
+           "Pushgateway base URL; several separated by spaces"},
+          SetGateways},
+    Entry{{"PUSHRUN_REMOTE_WRITE", "remote_write.url", "--remote-write",
+           "remote-write receiver URL (no credentials); several separated by spaces"},
+          SetRemoteWrite},
     Entry{{"PUSHRUN_JOB", "job", "--job", "job name pushed to the gateway"},
           SetString<&Layer::job>},
     Entry{{"PUSHRUN_GROUPING", "grouping", "-g, --grouping",

@@ -8,11 +8,13 @@
 #include <functional>
 #include <limits>
 #include <span>
+#include <stdexcept>
 
 #include "pushrun/config/check.h"
 #include "pushrun/config/duration.h"
 #include "pushrun/config/read_file.h"
 #include "pushrun/config/signal_name.h"
+#include "pushrun/config/suggest.h"
 #include "pushrun/config/values.h"
 #include "pushrun/metrics/http_header.h"
 #include "pushrun/metrics/names.h"
@@ -69,6 +71,12 @@ std::string Lower(std::string_view text) {
   return lower;
 }
 
+// "; did you mean \"url\"?" when `name` is a likely typo of one of `names`, else "".
+std::string DidYouMean(std::string_view name, std::span<const std::string_view> names) {
+  const std::string_view best = Closest(name, names, std::max<std::size_t>(2, name.size() / 3));
+  return best.empty() ? std::string() : "; did you mean \"" + std::string(best) + "\"?";
+}
+
 class Reader {
  public:
   Reader(std::string path, const GetEnv& getenv, std::vector<std::string>* warnings)
@@ -110,13 +118,17 @@ class Reader {
       ReadTable(Table(node, "gateway"), "gateway", gateway_keys_, fleet.gateway_and_defaults);
     } else if (name == "defaults") {
       ReadTable(Table(node, "defaults"), "defaults", defaults_keys_, fleet.gateway_and_defaults);
+    } else if (name == "remote_write") {
+      ReadRemoteWrite(node, "remote_write", fleet.gateway_and_defaults);
     } else if (name == "jobs") {
       for (auto&& [job_key, job_node] : Table(node, "jobs")) {
         Collect(
             [&, &job_key = job_key, &job_node = job_node] { ReadJob(job_key, job_node, fleet); });
       }
     } else {
-      Fail(key.source(), name, "unknown table \"" + name + "\"", "gateway, defaults, jobs");
+      const std::vector<std::string_view> tables = {"gateway", "remote_write", "defaults", "jobs"};
+      Fail(key.source(), name, "unknown table \"" + name + "\"" + DidYouMean(name, tables),
+           "gateway, remote_write, defaults, jobs");
     }
   }
 
@@ -229,11 +241,14 @@ class Reader {
     }
     if (!found) {
       std::string allowed;
+      std::vector<std::string_view> names;
       for (const Key& candidate : keys) {
         if (!candidate.allowed) continue;
         allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.name);
+        names.push_back(candidate.name);
       }
-      Fail(key.source(), key_path, "unknown key \"" + name + "\"", allowed);
+      Fail(key.source(), key_path, "unknown key \"" + name + "\"" + DidYouMean(name, names),
+           allowed);
     }
     // Into a copy: a key that fails leaves the layer as it was, so that the keys after it are
     // checked (and reported) for themselves.
@@ -344,16 +359,83 @@ class Reader {
     }
   }
 
-  void ReadUrl(const toml::node& node, const std::string& key_path, Layer& layer) const {
+  std::string Url(const toml::node& node, const std::string& key_path) const {
     const std::string& text = String(node, key_path, kUrlSyntax);
     std::string error;
     if (!CheckGatewayUrl(text, &error)) Fail(node.source(), key_path, error, kUrlSyntax);
-    layer.gateway_url = text;
+    return text;
+  }
+
+  // A gateway's url: one URL, or an array of them (each checked at its own place); an empty
+  // array means no gateway.
+  void ReadUrls(const toml::node& node, const std::string& key_path, Layer& layer) const {
+    std::vector<std::string> urls;
+    if (const toml::array* array = node.as_array()) {
+      for (std::size_t i = 0; i < array->size(); ++i) {
+        urls.push_back(Url((*array)[i], key_path + "[" + std::to_string(i) + "]"));
+      }
+    } else {
+      if (!node.is_string()) {
+        WrongType(node, key_path, "a URL string or an array of them",
+                  "\"http://host:9091\" or [\"http://a:9091\", \"http://b:9091\"]");
+      }
+      urls.push_back(Url(node, key_path));
+    }
+    layer.gateways = std::move(urls);
+  }
+
+  // [[remote_write]] tables (at the top, or [[jobs.<name>.remote_write]]): each one receiver
+  // with its own url, credentials, headers and tls table, read by the gateway's key handlers
+  // into a scratch layer. An empty array (remote_write = []) means no receiver.
+  void ReadRemoteWrite(const toml::node& node, const std::string& key_path, Layer& layer) const {
+    constexpr std::string_view kAllowed =
+        "[[remote_write]] tables, each with url = \"http://host:9090/api/v1/write\"";
+    const toml::array* array = node.as_array();
+    if (!array) WrongType(node, key_path, "an array of tables", kAllowed);
+    std::vector<RemoteWriteLayer> receivers;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      // Each table for itself: a mistake in one does not hide those of the next.
+      Collect([&] {
+        const toml::node& element = (*array)[i];
+        const std::string path = key_path + "[" + std::to_string(i) + "]";
+        const std::size_t errors_before = errors_.size();
+        Layer read;
+        ReadTable(Table(element, path), path, remote_write_keys_, read);
+        if (errors_.size() != errors_before) return;  // a half-read receiver says nothing more
+        RemoteWriteLayer receiver{
+            .url = read.gateways ? read.gateways->front() : std::string(),
+            .headers = std::move(read.headers),
+            .username = std::move(read.username),
+            .password = std::move(read.password),
+            .bearer_token = std::move(read.bearer_token),
+            .ca_file = std::move(read.ca_file),
+            .cert_file = std::move(read.cert_file),
+            .key_file = std::move(read.key_file),
+            .insecure_skip_verify = read.insecure_skip_verify,
+        };
+        // What only the whole table can tell (a url at all, username with password) and a
+        // receiver listed twice, at its header.
+        Layer check;
+        check.remote_write = receivers;  // these passed; only the new one can fail
+        check.remote_write->push_back(receiver);
+        CheckLayer(
+            check,
+            [&path](std::string_view key) {
+              const std::size_t dot = key.find('.');
+              return path + std::string(dot == std::string_view::npos ? "" : key.substr(dot));
+            },
+            Where(element.source()));
+        layer.credential_env.insert(layer.credential_env.end(), read.credential_env.begin(),
+                                    read.credential_env.end());
+        receivers.push_back(std::move(receiver));
+      });
+    }
+    layer.remote_write = std::move(receivers);
   }
 
   void BuildKeys() {
     gateway_keys_ = {
-        {"url", [this](const toml::node& n, const std::string& p, Layer& l) { ReadUrl(n, p, l); }},
+        {"url", [this](const toml::node& n, const std::string& p, Layer& l) { ReadUrls(n, p, l); }},
         DurationKey("timeout", &Layer::push_timeout),
         DurationKey("connect_timeout", &Layer::connect_timeout),
         DurationKey("deadline", &Layer::push_deadline),
@@ -381,6 +463,47 @@ class Reader {
          }},
         BoolKey("gzip", &Layer::gzip),
     };
+    // A receiver's keys are the gateway's own handlers (one reader per key), less what is the
+    // run's (timeouts, retries, proxy) or the gateway's alone (gzip); TLS in a tls table.
+    auto gateway_key = [this](std::string_view name) {
+      for (const Key& key : gateway_keys_) {
+        if (key.name == name) return key;
+      }
+      throw std::logic_error("no gateway key " + std::string(name));
+    };
+    for (std::string_view name : {"ca_file", "cert_file", "key_file", "insecure_skip_verify"}) {
+      tls_keys_.push_back(gateway_key(name));
+    }
+    remote_write_keys_ = {
+        {"url", [this](const toml::node& n, const std::string& p,
+                       Layer& l) { l.gateways = std::vector<std::string>{Url(n, p)}; }},
+        {"tls", [this](const toml::node& n, const std::string& p,
+                       Layer& l) { ReadTable(Table(n, p), p, tls_keys_, l); }},
+    };
+    for (std::string_view name :
+         {"headers", "username", "password_file", "password_env", "bearer_token_file",
+          "bearer_token_env", "password", "bearer_token"}) {
+      remote_write_keys_.push_back(gateway_key(name));
+    }
+    for (std::string_view name : {"ca_file", "cert_file", "key_file", "insecure_skip_verify"}) {
+      remote_write_keys_.push_back(
+          {name,
+           [this, name](const toml::node& n, const std::string& p, Layer&) {
+             Fail(n.source(), p, "a receiver's TLS settings go in its tls table",
+                  "tls = { " + std::string(name) + " = ... }");
+           },
+           false});
+    }
+    for (std::string_view name : {"timeout", "connect_timeout", "deadline", "retries", "proxy"}) {
+      remote_write_keys_.push_back(
+          {name,
+           [this](const toml::node& n, const std::string& p, Layer&) {
+             Fail(n.source(), p,
+                  "timeouts, retries, the deadline and the proxy are the run's, for every target",
+                  "set it in [gateway] (it applies to remote write too) or with its flag");
+           },
+           false});
+    }
     defaults_keys_ = {
         {"job",
          [this](const toml::node& n, const std::string& p, Layer& l) {
@@ -439,17 +562,21 @@ class Reader {
                            ReadCommand(n, p, l);
                          }});
     job_keys_.push_back({"gateway", [this](const toml::node& n, const std::string& p, Layer& l) {
-                           // `gateway = "https://..."` or a table with [gateway]'s keys.
-                           if (n.is_string()) {
-                             ReadUrl(n, p, l);
+                           // `gateway = "https://..."`, a list of URLs, or a table with
+                           // [gateway]'s keys.
+                           if (n.is_string() || n.is_array()) {
+                             ReadUrls(n, p, l);
                            } else if (n.is_table()) {
                              ReadTable(*n.as_table(), p, gateway_keys_, l);
                            } else {
-                             WrongType(n, p, "a URL string or a table",
-                                       "gateway = \"http://host:9091\" or a table with the "
-                                       "keys of [gateway]");
+                             WrongType(n, p, "a URL string, an array of them or a table",
+                                       "gateway = \"http://host:9091\", gateway = "
+                                       "[\"http://a:9091\", \"http://b:9091\"] or a table "
+                                       "with the keys of [gateway]");
                            }
                          }});
+    job_keys_.push_back({"remote_write", [this](const toml::node& n, const std::string& p,
+                                                Layer& l) { ReadRemoteWrite(n, p, l); }});
   }
 
   void ReadCommand(const toml::node& node, const std::string& key_path, Layer& layer) const {
@@ -473,6 +600,8 @@ class Reader {
   const GetEnv& getenv_;
   std::vector<std::string>* warnings_;
   std::vector<Key> gateway_keys_;
+  std::vector<Key> tls_keys_;
+  std::vector<Key> remote_write_keys_;
   std::vector<Key> defaults_keys_;
   std::vector<Key> job_keys_;
   // Semantic mistakes found so far; reading goes on after each, up to kMaxErrors.

@@ -1,14 +1,17 @@
 // The one place that decides precedence: flags > environment > the job's table > [defaults]
 // > built-in defaults (the initial values of Settings). Scalars: the most important layer
-// that sets one wins. Groupings and headers: merged key by key in the same order.
+// that sets one wins, and so do the lists of gateways and of remote-write receivers (whole).
+// Groupings and headers: merged key by key in the same order.
 
 #include <algorithm>
 #include <cctype>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "pushrun/config/error.h"
 #include "pushrun/config/settings.h"
+#include "pushrun/config/values.h"
 
 namespace pushrun::config {
 
@@ -21,7 +24,9 @@ void Take(const std::optional<T>& from, T& to) {
 
 // Applies one layer over what the less important layers already set.
 void Apply(const Layer& layer, Settings& settings, Layer& merged) {
-  Take(layer.gateway_url, settings.gateway_url);
+  // Whole lists: the most important layer that gives one gives all of it.
+  if (layer.gateways) merged.gateways = layer.gateways;
+  if (layer.remote_write) merged.remote_write = layer.remote_write;
   Take(layer.job, settings.job);
   for (const auto& [name, value] : layer.grouping) settings.grouping[name] = value;
   Take(layer.method, settings.method);
@@ -78,42 +83,6 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-// A URL as far as it names a gateway: scheme and host case-insensitive, the scheme's default
-// port implied, trailing slashes and any userinfo, query or fragment ignored. So the same
-// gateway written twice ("https://GW:443/" and "https://gw") keeps its credentials.
-std::string GatewayKey(std::string_view url) {
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const std::string scheme = Lower(url.substr(0, scheme_end));
-  std::string_view rest = url.substr(scheme_end + 3);
-  rest = rest.substr(0, rest.find_first_of("?#"));
-  const std::size_t path_start = std::min(rest.find('/'), rest.size());
-  std::string_view authority = rest.substr(0, path_start);
-  std::string_view path = rest.substr(path_start);
-  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    authority.remove_prefix(at + 1);
-  }
-  std::string host = Lower(authority);
-  const std::string_view default_port = scheme == "https" ? ":443" : scheme == "http" ? ":80" : "";
-  if (!default_port.empty() && host.ends_with(default_port)) {
-    host.resize(host.size() - default_port.size());
-  }
-  while (path.ends_with('/')) path.remove_suffix(1);
-  return scheme + "://" + host + std::string(path);
-}
-
-// A URL safe to print: without userinfo, query or fragment (validated URLs have none anyway).
-std::string PrintableUrl(std::string_view url) {
-  url = url.substr(0, url.find_first_of("?#"));
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const std::size_t authority_start = scheme_end + 3;
-  const std::size_t path_start = std::min(url.find('/', authority_start), url.size());
-  const std::size_t at = url.substr(0, path_start).rfind('@');
-  if (at == std::string_view::npos || at < authority_start) return std::string(url);
-  return std::string(url.substr(0, authority_start)) + std::string(url.substr(at + 1));
-}
-
 // One credential: the Layer fields it is made of (kept or left out together) and how each
 // kind of layer sets it, for the warning's advice.
 struct Credential {
@@ -162,14 +131,30 @@ class Layers {
   Layers(const std::vector<const Layer*>& layers, const std::vector<LayerOrigin>& origins)
       : layers_(layers), origins_(origins) {}
 
-  // The most important layer at or below `from` that sets the gateway URL.
+  // The most important layer at or below `from` that sets the gateway URLs.
   std::optional<std::size_t> UrlAt(std::size_t from) const {
     for (std::size_t i = from; i < layers_.size(); ++i) {
-      if (layers_[i]->gateway_url) return i;
+      if (layers_[i]->gateways) return i;
     }
     return std::nullopt;
   }
-  const std::string& Url(std::size_t i) const { return *layers_[i]->gateway_url; }
+  const std::vector<std::string>& Urls(std::size_t i) const { return *layers_[i]->gateways; }
+  const Layer& At(std::size_t i) const { return *layers_[i]; }
+
+  // Whether layer i's gateway list names the same gateway as `key` (a UrlKey).
+  bool Lists(std::size_t i, const std::string& key) const {
+    const std::vector<std::string>& urls = Urls(i);
+    return std::any_of(urls.begin(), urls.end(),
+                       [&key](const std::string& url) { return UrlKey(url) == key; });
+  }
+
+  // Layer i's gateway URLs for a message: "https://a" or "https://a, https://b"; "no gateway"
+  // for an empty list.
+  std::string UrlsText(std::size_t i) const {
+    std::string text;
+    for (const std::string& url : Urls(i)) text += (text.empty() ? "" : ", ") + PrintableUrl(url);
+    return text.empty() ? "no gateway" : text;
+  }
 
   template <typename Predicate>
   std::optional<std::size_t> FirstSetting(Predicate sets) const {
@@ -242,26 +227,26 @@ bool IsCredentialHeader(std::string_view name) {
          lower.find("secret") != std::string::npos;
 }
 
-// Leaves out of `merged` the credentials bound to another gateway than the winning URL (see
-// Resolve in settings.h) and returns the warning, or "" when nothing was left out.
-std::string UnbindCredentials(const Layers& layers, Layer& merged) {
+// Leaves out of `merged` the gateway credentials that were not set for `url`, one of the
+// winning gateways (see Resolve in settings.h), and returns the warning, or "" when nothing
+// was left out.
+std::string UnbindCredentials(const Layers& layers, const std::string& url, Layer& merged) {
   const std::optional<std::size_t> url_layer = layers.UrlAt(0);
   if (!url_layer) return {};
-  const std::string& url = layers.Url(*url_layer);
-  const std::string key = GatewayKey(url);
-  // Whether what layer `i` set is meant for another gateway; sets `*bound_to` to its URL layer.
+  const std::string key = UrlKey(url);
+  // Whether what layer `i` set is meant for other gateways; sets `*bound_to` to its URL layer.
   auto foreign = [&](std::size_t i, std::size_t* bound_to) {
     const std::optional<std::size_t> bound = layers.UrlAt(i);
-    if (!bound || *bound == *url_layer) return false;  // unbound, or bound to this very URL
+    if (!bound || *bound == *url_layer) return false;  // unbound, or bound to this very list
     *bound_to = *bound;
-    return GatewayKey(layers.Url(*bound)) != key;
+    return !layers.Lists(*bound, key);
   };
 
   std::vector<std::string> left_out;  // "the bearer token (set in [gateway] for URL)"
   std::vector<const Credential*> advice;
   auto note = [&](const std::string& what, std::size_t set_in, std::size_t bound_to) {
     left_out.push_back(what + " (set in " + layers.Name(set_in) + " for " +
-                       PrintableUrl(layers.Url(bound_to)) + ")");
+                       layers.UrlsText(bound_to) + ")");
   };
   for (const Credential& credential : Credentials()) {
     for (const auto& sets : credential.parts) {
@@ -304,33 +289,44 @@ std::string UnbindCredentials(const Layers& layers, Layer& merged) {
   return warning;
 }
 
-}  // namespace
-
-Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
-                 const std::vector<LayerOrigin>& origins) {
-  Settings settings;
-  Layer push;  // the push-client part of all layers, merged
-  for (auto it = layers_by_precedence.rbegin(); it != layers_by_precedence.rend(); ++it) {
-    if (*it == nullptr) throw std::invalid_argument("Resolve: null layer");
-    Apply(**it, settings, push);
+// With receivers but no gateway, gateway credentials given as flags or environment variables
+// go nowhere; someone who typed `--remote-write URL --bearer-token-file F` expects them at the
+// receiver. Says so (never the secret), or returns "". (In the config file a job may well turn
+// the gateway off, `gateway = []`, under a [gateway] with credentials: no warning for that.)
+std::string UnusedCredentials(const Layers& layers, std::size_t count) {
+  std::vector<std::string> given;
+  for (std::size_t i = 0; i < count; ++i) {
+    const LayerKind kind = layers.Origin(i).kind;
+    if (kind != LayerKind::kFlags && kind != LayerKind::kEnvironment) continue;
+    for (const Credential& credential : Credentials()) {
+      const bool sets = std::any_of(credential.parts.begin(), credential.parts.end(),
+                                    [&](const auto& part) { return part(layers.At(i)); });
+      if (sets) {
+        given.push_back(kind == LayerKind::kFlags ? credential.flags : credential.environment);
+      }
+    }
+    for (const auto& [name, value] : layers.At(i).headers) {
+      if (IsCredentialHeader(name)) {
+        given.push_back(kind == LayerKind::kFlags ? "--header " + name : "header " + name);
+      }
+    }
   }
-  // Before the checks below: credentials left out here must not count as "both set".
-  if (std::string warning = UnbindCredentials(Layers(layers_by_precedence, origins), push);
-      !warning.empty()) {
-    settings.warnings.push_back(std::move(warning));
-  }
+  if (given.empty()) return {};
+  std::string list;
+  for (const std::string& what : given) list += (list.empty() ? "" : ", ") + what;
+  return "gateway credentials are set (" + list +
+         ") but there is no gateway, so they are not sent anywhere: a remote-write receiver "
+         "only gets the credentials of its own [[remote_write]] table in the config file (url, "
+         "bearer_token_file or username and password_file, headers, tls)";
+}
 
-  // Built-in default of the job name: the command's base name ("backup" for /usr/bin/backup).
-  if (settings.job.empty() && !settings.command.empty()) {
-    settings.job = BaseName(settings.command.front());
-    settings.job_from_command = true;
-  }
-
-  PushSettings& options = settings.push;
+// The client settings of one gateway from the merged push layer, after UnbindCredentials.
+PushSettings GatewayClient(const Layer& push, Duration deadline) {
+  PushSettings options;
   Take(push.push_timeout, options.timeout);
   Take(push.connect_timeout, options.connect_timeout);
   Take(push.retries, options.retry.max_retries);
-  options.retry.deadline = settings.push_deadline;
+  options.retry.deadline = deadline;
   for (const auto& [name, value] : push.headers) options.headers.emplace_back(name, value);
   if (push.password && !push.username) {
     throw ConfigError({}, "password", "a password is set but no username",
@@ -357,8 +353,102 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
   Take(push.insecure_skip_verify, options.tls.insecure_skip_verify);
   Take(push.proxy, options.proxy);
   Take(push.gzip, options.gzip);
-  if (!settings.gateway_url.empty()) {
-    settings.targets.push_back({TargetKind::kPushgateway, settings.gateway_url, settings.push});
+  return options;
+}
+
+// The client settings of one receiver: the run's timeouts, retries, deadline and proxy, and
+// nothing else of the gateway's; its own headers, credentials and TLS (checked by CheckLayer).
+PushSettings ReceiverClient(const Layer& push, Duration deadline, const RemoteWriteLayer& entry) {
+  PushSettings options;
+  Take(push.push_timeout, options.timeout);
+  Take(push.connect_timeout, options.connect_timeout);
+  Take(push.retries, options.retry.max_retries);
+  options.retry.deadline = deadline;
+  Take(push.proxy, options.proxy);
+  for (const auto& [name, value] : entry.headers) options.headers.emplace_back(name, value);
+  if (entry.username) {
+    options.basic_auth = metrics::BasicAuth{*entry.username, entry.password.value_or("")};
+  }
+  Take(entry.bearer_token, options.bearer_token);
+  Take(entry.ca_file, options.tls.ca_file);
+  Take(entry.cert_file, options.tls.cert_file);
+  Take(entry.key_file, options.tls.key_file);
+  Take(entry.insecure_skip_verify, options.tls.insecure_skip_verify);
+  return options;
+}
+
+}  // namespace
+
+Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
+                 const std::vector<LayerOrigin>& origins) {
+  Settings settings;
+  Layer push;  // the push-client part of all layers, and the target lists, merged
+  for (auto it = layers_by_precedence.rbegin(); it != layers_by_precedence.rend(); ++it) {
+    if (*it == nullptr) throw std::invalid_argument("Resolve: null layer");
+    Apply(**it, settings, push);
+  }
+
+  // Built-in default of the job name: the command's base name ("backup" for /usr/bin/backup).
+  if (settings.job.empty() && !settings.command.empty()) {
+    settings.job = BaseName(settings.command.front());
+    settings.job_from_command = true;
+  }
+
+  const Layers layers(layers_by_precedence, origins);
+  const std::vector<std::string> gateways = push.gateways.value_or(std::vector<std::string>{});
+  for (const std::string& url : gateways) {
+    Layer bound = push;
+    // Before GatewayClient's checks: credentials left out here must not count as "both set".
+    if (std::string warning = UnbindCredentials(layers, url, bound); !warning.empty()) {
+      settings.warnings.push_back(std::move(warning));
+    }
+    settings.targets.push_back(
+        {TargetKind::kPushgateway, url, GatewayClient(bound, settings.push_deadline)});
+  }
+  if (!settings.targets.empty()) {
+    settings.gateway_url = settings.targets.front().url;
+    settings.push = settings.targets.front().push;
+  } else {
+    settings.push = GatewayClient(push, settings.push_deadline);
+  }
+  for (const RemoteWriteLayer& entry :
+       push.remote_write.value_or(std::vector<RemoteWriteLayer>{})) {
+    settings.targets.push_back(
+        {TargetKind::kRemoteWrite, entry.url, ReceiverClient(push, settings.push_deadline, entry)});
+  }
+
+  if (gateways.empty() && !settings.targets.empty()) {
+    if (std::string warning = UnusedCredentials(layers, layers_by_precedence.size());
+        !warning.empty()) {
+      settings.warnings.push_back(std::move(warning));
+    }
+  }
+  if (settings.delete_on_success && gateways.empty() && !settings.targets.empty()) {
+    const std::optional<std::size_t> set_in =
+        layers.FirstSetting([](const Layer& l) { return l.delete_on_success.has_value(); });
+    std::string where;  // how the user set it, to find it again
+    switch (set_in ? layers.Origin(*set_in).kind : LayerKind::kOther) {
+      case LayerKind::kFlags:
+        where = " (by --delete-on-success)";
+        break;
+      case LayerKind::kEnvironment:
+        where = " (by PUSHRUN_DELETE_ON_SUCCESS)";
+        break;
+      case LayerKind::kJobTable:
+        where = " (in [jobs." + layers.Origin(*set_in).job + "])";
+        break;
+      case LayerKind::kFile:
+        where = " (in [defaults])";
+        break;
+      case LayerKind::kOther:
+        break;
+    }
+    throw ConfigError({}, "delete_on_success",
+                      "delete on success is set" + where +
+                          " but every target is a remote-write receiver: a receiver keeps the "
+                          "samples it was sent, and only a Pushgateway has a group to delete",
+                      "add a Pushgateway (--gateway, PUSHRUN_GATEWAY or the gateway's url) to "
+                      "delete its group, or leave delete_on_success out");
   }
   return settings;
 }

@@ -1,5 +1,6 @@
 #include "pushrun/config/values.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -51,6 +52,37 @@ std::string_view MethodName(PushMethod method) {
 std::optional<std::string> CheckGatewayUrl(std::string_view url, std::string* error) {
   if (!metrics::ParseGatewayUrl(url, error)) return std::nullopt;
   return std::string(url);
+}
+
+std::optional<std::vector<std::string>> ParseUrlList(std::string_view text, std::string* error) {
+  constexpr std::string_view kBlanks = " \t\r\n";
+  std::vector<std::string> urls;
+  for (std::size_t start = text.find_first_not_of(kBlanks); start != std::string_view::npos;
+       start = text.find_first_not_of(kBlanks, start)) {
+    const std::size_t end = std::min(text.find_first_of(kBlanks, start), text.size());
+    std::string problem;
+    if (!CheckGatewayUrl(text.substr(start, end - start), &problem)) {
+      return Fail<std::vector<std::string>>(
+          error, "URL " + std::to_string(urls.size() + 1) + " of the list: " + problem);
+    }
+    urls.emplace_back(text.substr(start, end - start));
+    start = end;
+  }
+  return urls;
+}
+
+std::string UrlKey(std::string_view url) {
+  std::optional<metrics::GatewayUrl> parsed = metrics::ParseGatewayUrl(url, nullptr);
+  if (!parsed) return std::string(url);
+  parsed->host = Lower(parsed->host);
+  parsed->port_given = true;  // "https://gw" and "https://gw:443" alike
+  while (parsed->path.ends_with('/')) parsed->path.pop_back();
+  return parsed->ToString();
+}
+
+std::string PrintableUrl(std::string_view url) {
+  const std::optional<metrics::GatewayUrl> parsed = metrics::ParseGatewayUrl(url, nullptr);
+  return parsed ? parsed->ToString() : "(a URL that is not valid)";
 }
 
 bool IsValidGroupingName(std::string_view name) {

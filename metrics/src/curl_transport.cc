@@ -65,7 +65,8 @@ struct CurlApi {
 const CurlApi& Curl() {
   static std::once_flag once;
   static CurlApi api{};
-  static std::string failure;
+  // Never destroyed: the transport's own static destructor may still clean up handles.
+  static std::string& failure = *new std::string;
   std::call_once(once, [] {
     void* library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr) {
@@ -235,21 +236,94 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// One transfer's easy handle and the multi handle that drives it, with the name resolution
+// the easy handle points to (it must outlive the transfer).
+struct Handles {
+  std::unique_ptr<curl_slist, ListDeleter> resolve;
+  std::unique_ptr<CURL, EasyDeleter> easy;
+  std::unique_ptr<CURLM, MultiDeleter> multi;  // cleaned up first
+};
+
+// What of a request Prepare knows already, and so what its handles are set up for: a Send
+// takes prepared handles only for a request that matches in all of it.
+std::string FixedPartOf(const HttpRequest& request) {
+  std::string key = request.url;
+  for (const std::string* part :
+       {&request.proxy, &request.tls.ca_file, &request.tls.cert_file, &request.tls.key_file}) {
+    key += '\0';
+    key += *part;
+  }
+  key += request.tls.insecure_skip_verify ? '1' : '0';
+  return key;
+}
+
+// New handles with every option that does not depend on the method, body, headers or time
+// left; `resolve_entry` ("" for none) pins the host's addresses.
+Handles NewHandles(const CurlApi& api, const HttpRequest& request,
+                   const std::string& resolve_entry) {
+  Handles handles{nullptr, std::unique_ptr<CURL, EasyDeleter>(api.easy_init()),
+                  std::unique_ptr<CURLM, MultiDeleter>(api.multi_init())};
+  if (!handles.easy || !handles.multi) throw TransportFailure("curl_easy_init failed");
+  CURL* h = handles.easy.get();
+  if (!resolve_entry.empty()) {
+    handles.resolve.reset(api.slist_append(nullptr, resolve_entry.c_str()));
+    if (handles.resolve) api.easy_setopt(h, CURLOPT_RESOLVE, handles.resolve.get());
+  }
+  api.easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  api.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(h, CURLOPT_USERAGENT, "pushrun");
+  // Signals would disturb the host program (and its child handling); timeouts still work.
+  api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  // A name lookup that hangs runs on curl's resolver thread; without this, ending the
+  // transfer waits for that thread (seconds past the timeout) instead of leaving it behind.
+  api.easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
+  // A redirect would be followed as GET and turn a push into a read; the client reports it
+  // with its Location instead.
+  api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  if (!request.tls.ca_file.empty()) {
+    api.easy_setopt(h, CURLOPT_CAINFO, request.tls.ca_file.c_str());
+  }
+  if (!request.tls.cert_file.empty()) {
+    api.easy_setopt(h, CURLOPT_SSLCERT, request.tls.cert_file.c_str());
+  }
+  if (!request.tls.key_file.empty()) {
+    api.easy_setopt(h, CURLOPT_SSLKEY, request.tls.key_file.c_str());
+  }
+  if (request.tls.insecure_skip_verify) {
+    api.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    api.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  // Left unset, curl reads http_proxy / https_proxy / no_proxy from the environment.
+  if (!request.proxy.empty()) api.easy_setopt(h, CURLOPT_PROXY, request.proxy.c_str());
+  api.easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  api.easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+  return handles;
+}
+
 class CurlTransport final : public Transport {
  public:
   // The head start curl can have (a connection it would reuse cannot be opened ahead with
-  // curl 7.88): loading and initialising the library, and resolving the gateway's name.
+  // curl 7.88): loading and initialising the library, resolving the gateway's name, and
+  // setting up the handles of the request, so that the Send after the command's exit only
+  // adds the method, headers and body and connects.
   void Prepare(const HttpRequest& request) noexcept override {
     try {
       const CurlApi& api = Curl();
+      std::string entry;
       // Through a proxy, the proxy resolves the gateway's name.
-      if (!request.proxy.empty()) return;
-      std::optional<HostPort> target = HostOf(api, request.url);
-      if (!target) return;
-      std::string entry = Resolve(*target);
-      if (entry.empty()) return;
+      if (request.proxy.empty()) {
+        if (std::optional<HostPort> target = HostOf(api, request.url)) {
+          entry = Resolve(*target);
+          if (!entry.empty()) {
+            std::lock_guard lock(mutex_);
+            resolved_[target->host + ":" + target->port] = {entry, Clock::now()};
+          }
+        }
+      }
+      Handles handles = NewHandles(api, request, entry);
       std::lock_guard lock(mutex_);
-      resolved_[target->host + ":" + target->port] = {std::move(entry), Clock::now()};
+      prepared_[FixedPartOf(request)] = {std::move(handles), Clock::now()};
     } catch (...) {
       // No head start; Send reports what is wrong.
     }
@@ -260,10 +334,11 @@ class CurlTransport final : public Transport {
     if (request.cancellation && request.cancellation->IsCancelled()) {
       throw TransportFailure("cancelled before it started");
     }
-    std::unique_ptr<CURL, EasyDeleter> curl(api.easy_init());
-    std::unique_ptr<CURLM, MultiDeleter> multi(api.multi_init());
-    if (!curl || !multi) throw TransportFailure("curl_easy_init failed");
-    CURL* h = curl.get();
+    std::optional<Handles> prepared = TakePrepared(request);
+    Handles handles =
+        prepared ? std::move(*prepared) : NewHandles(api, request, ResolvedFor(api, request.url));
+    CURL* h = handles.easy.get();
+    CURLM* multi = handles.multi.get();
 
     std::unique_ptr<curl_slist, ListDeleter> headers;
     auto add_header = [&](const std::string& line) {
@@ -279,17 +354,9 @@ class CurlTransport final : public Transport {
     // No "Expect: 100-continue" round trip before larger bodies.
     add_header("Expect:");
 
-    std::unique_ptr<curl_slist, ListDeleter> resolve;
-    if (std::string entry = ResolvedFor(api, request.url); !entry.empty()) {
-      resolve.reset(api.slist_append(nullptr, entry.c_str()));
-    }
-
     char error[CURL_ERROR_SIZE] = {};
     Received received;
     api.easy_setopt(h, CURLOPT_ERRORBUFFER, error);
-    api.easy_setopt(h, CURLOPT_URL, request.url.c_str());
-    api.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    api.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     api.easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     // PUT and POST always carry a body, if empty, so that Content-Length is sent.
     if (!request.body.empty() || (request.method != "GET" && request.method != "DELETE")) {
@@ -297,54 +364,28 @@ class CurlTransport final : public Transport {
       api.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }
     api.easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-    if (resolve) api.easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
-    api.easy_setopt(h, CURLOPT_USERAGENT, "pushrun");
-    // Signals would disturb the host program (and its child handling); timeouts still work.
-    api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     // curl enforces both: the whole request (name lookup, connect, upload, every byte of the
     // answer, however slowly it drips) ends by `timeout`.
     api.easy_setopt(h, CURLOPT_TIMEOUT_MS,
                     std::max(1L, static_cast<long>(request.timeout.count())));
     api.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                     std::max(1L, static_cast<long>(request.connect_timeout.count())));
-    // A name lookup that hangs runs on curl's resolver thread; without this, ending the
-    // transfer waits for that thread (seconds past the timeout) instead of leaving it behind.
-    api.easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
-    // A redirect would be followed as GET and turn a push into a read; the client reports it
-    // with its Location instead.
-    api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    if (!request.tls.ca_file.empty())
-      api.easy_setopt(h, CURLOPT_CAINFO, request.tls.ca_file.c_str());
-    if (!request.tls.cert_file.empty()) {
-      api.easy_setopt(h, CURLOPT_SSLCERT, request.tls.cert_file.c_str());
-    }
-    if (!request.tls.key_file.empty()) {
-      api.easy_setopt(h, CURLOPT_SSLKEY, request.tls.key_file.c_str());
-    }
-    if (request.tls.insecure_skip_verify) {
-      api.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-      api.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    // Left unset, curl reads http_proxy / https_proxy / no_proxy from the environment.
-    if (!request.proxy.empty()) api.easy_setopt(h, CURLOPT_PROXY, request.proxy.c_str());
-    api.easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
     api.easy_setopt(h, CURLOPT_WRITEDATA, &received);
-    api.easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
     api.easy_setopt(h, CURLOPT_HEADERDATA, &received);
 
-    if (CURLMcode added = api.multi_add_handle(multi.get(), h); added != CURLM_OK) {
+    if (CURLMcode added = api.multi_add_handle(multi, h); added != CURLM_OK) {
       throw TransportFailure(std::string("curl_multi_add_handle: ") + api.multi_strerror(added));
     }
     bool cancelled = false;
     CURLcode result = CURLE_OK;
     if (request.cancellation) {
       const Cancellation::Subscription wake =
-          request.cancellation->OnCancel([&api, m = multi.get()] { api.multi_wakeup(m); });
-      result = Run(api, multi.get(), request.cancellation.get(), &cancelled);
+          request.cancellation->OnCancel([&api, multi] { api.multi_wakeup(multi); });
+      result = Run(api, multi, request.cancellation.get(), &cancelled);
     } else {
-      result = Run(api, multi.get(), nullptr, &cancelled);
+      result = Run(api, multi, nullptr, &cancelled);
     }
-    api.multi_remove_handle(multi.get(), h);
+    api.multi_remove_handle(multi, h);
     if (cancelled) throw TransportFailure("cancelled");
 
     long status = 0;
@@ -385,6 +426,20 @@ class CurlTransport final : public Transport {
     return CURLE_OK;
   }
 
+  // The handles Prepare set up for this request, if still fresh; each serves one Send.
+  std::optional<Handles> TakePrepared(const HttpRequest& request) {
+    std::lock_guard lock(mutex_);
+    if (prepared_.empty()) return std::nullopt;
+    auto found = prepared_.find(FixedPartOf(request));
+    if (found == prepared_.end()) return std::nullopt;
+    std::optional<Handles> handles;
+    if (Clock::now() - found->second.at <= kPreparedConnectionLifetime) {
+      handles = std::move(found->second.handles);
+    }
+    prepared_.erase(found);
+    return handles;
+  }
+
   // The CURLOPT_RESOLVE entry Prepare made for the request's host, if still fresh.
   std::string ResolvedFor(const CurlApi& api, const std::string& url) {
     std::lock_guard lock(mutex_);
@@ -404,8 +459,13 @@ class CurlTransport final : public Transport {
     std::string entry;
     Clock::time_point at;
   };
+  struct Prepared {
+    Handles handles;
+    Clock::time_point at;
+  };
   std::mutex mutex_;
   std::map<std::string, Resolved> resolved_;  // by "host:port"
+  std::map<std::string, Prepared> prepared_;  // by FixedPartOf the request
 };
 
 }  // namespace

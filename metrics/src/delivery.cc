@@ -190,7 +190,12 @@ void AddCredentialsAndHeaders(HttpRequest& request, const PushOptions& options) 
   for (const auto& [name, value] : options.headers) SetHeader(request.headers, name, value);
 }
 
-PushResult Deliver(HttpRequest request, const PushOptions& options) {
+PushResult DeliverEncoded(const EncodedRequest& encoded, const PushOptions& options) {
+  // One function from the request to the transport: the report's path stays short.
+  HttpRequest request = RequestTo(encoded.method, encoded.url, options);
+  request.headers = encoded.headers;
+  request.body = encoded.body;
+  AddCredentialsAndHeaders(request, options);
   const std::string redacted = RedactUrl(request.url);
   const RetryOptions& retry = options.retry;
   const milliseconds budget =
@@ -252,3 +257,26 @@ PushResult Deliver(HttpRequest request, const PushOptions& options) {
 }
 
 }  // namespace pushrun::metrics::detail
+
+namespace pushrun::metrics {
+
+PushResult SendEncoded(const EncodedRequest& request, const PushOptions& options) {
+  detail::CheckOptions(options);
+  if (request.method != "POST" && request.method != "PUT" && request.method != "DELETE") {
+    throw UsageError("SendEncoded: method \"" + request.method + "\" is not POST, PUT or DELETE");
+  }
+  const std::string_view url = request.url;
+  const std::size_t scheme = url.find("://");
+  const std::string_view scheme_name = url.substr(0, scheme);
+  const std::size_t authority_end = url.find_first_of("/?#", scheme == url.npos ? 0 : scheme + 3);
+  if (scheme == url.npos || (scheme_name != "http" && scheme_name != "https") ||
+      url.substr(0, authority_end).find('@') != std::string_view::npos) {
+    throw UsageError("SendEncoded: \"" + RedactUrl(url) +
+                     "\" is not an http(s) URL without credentials");
+  }
+  PushOptions sending = options;
+  if (!sending.transport) sending.transport = MakeCurlTransport();
+  return detail::DeliverEncoded(request, sending);
+}
+
+}  // namespace pushrun::metrics

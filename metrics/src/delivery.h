@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "pushrun/metrics/encoded_request.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/transport.h"
 
@@ -22,10 +23,12 @@ HttpRequest RequestTo(std::string_view method, std::string url, const PushOption
 // one of the same name the request already has.
 void AddCredentialsAndHeaders(HttpRequest& request, const PushOptions& options);
 
-// Sends `request` through the options' transport: each attempt within the options' timeout,
+// Sends `encoded` with the options' TLS, proxy, cancellation, credentials and extra headers
+// through the options' transport: each attempt within the options' timeout,
 // retried on transport errors, 408, 429 (after Retry-After, when given) and 5xx, never on another
 // 4xx, all attempts and waits inside the retry deadline. Any 2xx is the result; anything else a
 // PushError "<METHOD> <url, redacted> failed: <why>" carrying the status and the server's body.
-PushResult Deliver(HttpRequest request, const PushOptions& options);
+// The options are checked already.
+PushResult DeliverEncoded(const EncodedRequest& encoded, const PushOptions& options);
 
 }  // namespace pushrun::metrics::detail

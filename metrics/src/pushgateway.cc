@@ -153,6 +153,8 @@ std::string Pushgateway::BodyFor(const PushParams& params, std::string_view extr
   return body;
 }
 
+// The request is built and handed to the shared delivery in one function: the report's path
+// from pushrun's main to the wire stays short.
 PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
                              std::string_view extra_text) const {
   const std::string verb = std::string(method) + " ";
@@ -164,7 +166,9 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
     throw PushError(e.category(), verb + base + " failed: " + e.what(), 0, {}, base, 0);
   }
 
-  HttpRequest request = detail::RequestTo(method, base_url_ + path, options_);
+  EncodedRequest request;
+  request.method = std::string(method);
+  request.url = base_url_ + path;
   const std::string redacted = RedactUrl(request.url);
 
   if (method != "DELETE") {
@@ -181,8 +185,7 @@ PushResult Pushgateway::Send(std::string_view method, const PushParams& params,
       request.headers.emplace_back("Content-Encoding", "gzip");
     }
   }
-  detail::AddCredentialsAndHeaders(request, options_);
-  return detail::Deliver(std::move(request), options_);
+  return detail::DeliverEncoded(request, options_);
 }
 
 }  // namespace pushrun::metrics

@@ -177,7 +177,14 @@ PushResult RemoteWriter::Write(const RemoteWriteParams& params) const { return W
 
 PushResult RemoteWriter::Write(const RemoteWriteParams& params,
                                std::span<const MetricFamily> extra) const {
-  HttpRequest request = detail::RequestTo("POST", url_, options_);
+  return detail::DeliverEncoded(Encode(params, extra), options_);
+}
+
+EncodedRequest RemoteWriter::Encode(const RemoteWriteParams& params,
+                                    std::span<const MetricFamily> extra) const {
+  EncodedRequest request;
+  request.method = "POST";
+  request.url = url_;
   const std::string redacted = RedactUrl(url_);
   try {
     request.body = detail::SnappyCompress(BodyFor(params, extra));
@@ -190,8 +197,7 @@ PushResult RemoteWriter::Write(const RemoteWriteParams& params,
       {"X-Prometheus-Remote-Write-Version", "0.1.0"},
       {"User-Agent", "pushrun/" PUSHRUN_VERSION},
   };
-  detail::AddCredentialsAndHeaders(request, options_);
-  return detail::Deliver(std::move(request), options_);
+  return request;
 }
 
 // The future owns a copy of the writer, as Pushgateway's do; the registry must outlive it.

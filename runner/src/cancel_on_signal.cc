@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <iterator>
+#include <mutex>
+#include <thread>
 
 namespace pushrun::runner::detail {
 namespace {
@@ -15,18 +17,76 @@ namespace {
 constexpr int kCancelling[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 constexpr int kIgnored[] = {SIGUSR1, SIGUSR2};
 
-// The pipe the handler writes to; -1 while no CancelOnSignal exists.
-std::atomic<int> write_end{-1};
+// The pipe the handler writes to while a CancelOnSignal exists; -1 otherwise.
+std::atomic<int> handler_fd{-1};
 
 extern "C" void OnSignal(int sig) {
   const int saved_errno = errno;
-  const int fd = write_end.load();
+  const int fd = handler_fd.load();
   if (fd >= 0) {
     const unsigned char byte = static_cast<unsigned char>(sig);
     // Non-blocking: a full pipe means a cancellation is on its way already.
     (void)!::write(fd, &byte, 1);
   }
   errno = saved_errno;
+}
+
+// The process's one watcher: the pipe (never closed, so the handler never writes to a
+// descriptor that was reused) and what the current object wants done.
+struct Watcher {
+  int read_end = -1;
+  int write_end = -1;
+  std::mutex mutex;
+  std::shared_ptr<metrics::Cancellation> cancellation;  // the current object's
+  std::shared_ptr<std::atomic<int>> received;           // null while no object exists
+
+  // Reads signal numbers for as long as the process lives. A number the handler wrote for
+  // an object that is gone by the time it is read finds no object and is dropped.
+  void Watch() {
+    for (;;) {
+      pollfd readable{read_end, POLLIN, 0};
+      if (::poll(&readable, 1, -1) < 0 && errno != EINTR) return;
+      unsigned char byte = 0;
+      const ssize_t n = ::read(read_end, &byte, 1);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) return;
+      std::lock_guard lock(mutex);
+      if (!received) continue;
+      int expected = 0;
+      received->compare_exchange_strong(expected, byte);
+      if (cancellation) cancellation->Cancel();
+    }
+  }
+};
+
+// The watcher, started on first use; null when the pipe or the thread could not be made.
+// Never destroyed: its thread may run until the process ends.
+Watcher* TheWatcher() {
+  static Watcher* const watcher = []() -> Watcher* {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) return nullptr;
+    auto* made = new Watcher;
+    made->read_end = ends[0];
+    made->write_end = ends[1];
+    // The watcher takes no signal itself; it only reads what the handler wrote.
+    sigset_t all;
+    sigset_t old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    bool started = true;
+    try {
+      std::thread([made] { made->Watch(); }).detach();
+    } catch (const std::exception&) {
+      started = false;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (started) return made;
+    ::close(ends[0]);
+    ::close(ends[1]);
+    delete made;
+    return nullptr;
+  }();
+  return watcher;
 }
 
 }  // namespace
@@ -36,19 +96,25 @@ struct CancelOnSignal::Saved {
   struct sigaction ignored[std::size(kIgnored)]{};
 };
 
-CancelOnSignal::CancelOnSignal(std::shared_ptr<metrics::Cancellation> cancellation)
-    : cancellation_(std::move(cancellation)), saved_(std::make_unique<Saved>()) {
-  if (::pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0) pipe_[0] = pipe_[1] = -1;
-  write_end.store(pipe_[1]);
-  {
-    // The watcher takes no signal itself; it only reads what the handler wrote.
-    sigset_t all;
-    sigset_t old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    if (pipe_[0] >= 0) watcher_ = std::thread([this] { Watch(); });
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+void CancelOnSignal::StartWatcher() noexcept {
+  try {
+    (void)TheWatcher();
+  } catch (...) {
+    // Made again (and reported as ignored signals) by the first object.
   }
+}
+
+CancelOnSignal::CancelOnSignal(std::shared_ptr<metrics::Cancellation> cancellation)
+    : cancellation_(std::move(cancellation)),
+      received_(std::make_shared<std::atomic<int>>(0)),
+      saved_(std::make_unique<Saved>()) {
+  Watcher* watcher = TheWatcher();
+  if (watcher != nullptr) {
+    std::lock_guard lock(watcher->mutex);
+    watcher->cancellation = cancellation_;
+    watcher->received = received_;
+  }
+  handler_fd.store(watcher != nullptr ? watcher->write_end : -1);
   struct sigaction handle {};
   handle.sa_handler = OnSignal;
   handle.sa_flags = SA_RESTART;
@@ -59,7 +125,7 @@ CancelOnSignal::CancelOnSignal(std::shared_ptr<metrics::Cancellation> cancellati
   for (std::size_t i = 0; i < std::size(kCancelling); ++i) {
     ::sigaction(kCancelling[i], nullptr, &saved_->cancelling[i]);
     const bool was_ignored = saved_->cancelling[i].sa_handler == SIG_IGN;
-    ::sigaction(kCancelling[i], was_ignored || pipe_[1] < 0 ? &ignore : &handle, nullptr);
+    ::sigaction(kCancelling[i], was_ignored || watcher == nullptr ? &ignore : &handle, nullptr);
   }
   for (std::size_t i = 0; i < std::size(kIgnored); ++i) {
     ::sigaction(kIgnored[i], &ignore, &saved_->ignored[i]);
@@ -73,28 +139,11 @@ CancelOnSignal::~CancelOnSignal() {
   for (std::size_t i = 0; i < std::size(kIgnored); ++i) {
     ::sigaction(kIgnored[i], &saved_->ignored[i], nullptr);
   }
-  write_end.store(-1);
-  if (watcher_.joinable()) {
-    const unsigned char stop = 0;
-    while (::write(pipe_[1], &stop, 1) < 0 && errno == EINTR) {
-    }
-    watcher_.join();
-  }
-  if (pipe_[0] >= 0) ::close(pipe_[0]);
-  if (pipe_[1] >= 0) ::close(pipe_[1]);
-}
-
-void CancelOnSignal::Watch() {
-  for (;;) {
-    pollfd readable{pipe_[0], POLLIN, 0};
-    if (::poll(&readable, 1, -1) < 0 && errno != EINTR) return;
-    unsigned char byte = 0;
-    const ssize_t n = ::read(pipe_[0], &byte, 1);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0 || byte == 0) return;
-    int expected = 0;
-    received_.compare_exchange_strong(expected, byte);
-    if (cancellation_) cancellation_->Cancel();
+  handler_fd.store(-1);
+  if (Watcher* watcher = TheWatcher()) {
+    std::lock_guard lock(watcher->mutex);
+    watcher->cancellation.reset();
+    watcher->received.reset();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli11.h"
+#include "pushrun/config/suggest.h"
 
 namespace pushrun::runner {
 namespace {
@@ -16,8 +17,8 @@ using K = OptionKind;
 // The single source of pushrun's options: parsing and --help both read it.
 constexpr OptionSpec kOptions[] = {
     {Option::kConfig, "config", "", 'c', "FILE", G::kGeneral, K::kValue,
-     "Config file (TOML: [gateway], [defaults], [jobs.NAME]); also PUSHRUN_CONFIG. With --job "
-     "NAME, the table [jobs.NAME] applies to the command"},
+     "Config file (TOML: [gateway], [[remote_write]], [defaults], [jobs.NAME]); also "
+     "PUSHRUN_CONFIG. With --job NAME, the table [jobs.NAME] applies to the command"},
     {Option::kHelp, "help", "", 'h', "", G::kGeneral, K::kFlag, "Print this help message and exit"},
     {Option::kVersion, "version", "", '\0', "", G::kGeneral, K::kFlag,
      "Display program version information and exit"},
@@ -34,8 +35,11 @@ constexpr OptionSpec kOptions[] = {
     {Option::kKeepEnv, "keep-env", "", '\0', "", G::kRun, K::kFlag,
      "Pass the command every variable pushrun got, PUSHRUN_* and credential ones included"},
 
-    {Option::kGateway, "gateway", "", '\0', "URL", G::kReport, K::kValue,
-     "Pushgateway base URL, http(s)://host:port[/prefix]"},
+    {Option::kGateway, "gateway", "", '\0', "URL", G::kReport, K::kRepeatableValue,
+     "Pushgateway base URL, http(s)://host:port[/prefix]; repeatable: the report goes to each"},
+    {Option::kRemoteWrite, "remote-write", "", '\0', "URL", G::kReport, K::kRepeatableValue,
+     "Prometheus remote-write receiver, e.g. http://host:9090/api/v1/write; repeatable. Its "
+     "credentials, headers and TLS only from a [[remote_write]] table of the config file"},
     {Option::kJob, "job", "", '\0', "NAME", G::kReport, K::kValue,
      "Job name (default: the command's base name)"},
     {Option::kGrouping, "grouping", "", 'g', "KEY=VALUE", G::kReport, K::kRepeatableValue,
@@ -59,7 +63,7 @@ constexpr OptionSpec kOptions[] = {
     {Option::kMaxSeries, "max-series", "", '\0', "N", G::kReport, K::kValue,
      "Most sidecar series accepted (default: 100000)"},
     {Option::kTextfileDir, "textfile-dir", "", '\0', "DIR", G::kReport, K::kValue,
-     "Without --gateway: write DIR/<job>.prom atomically for node_exporter"},
+     "Without --gateway or --remote-write: write DIR/<job>.prom atomically for node_exporter"},
 
     {Option::kFailOnPushError, "fail-on-push-error", "", '\0', "", G::kPush, K::kFlag,
      "Exit 125 when the report could not be delivered and the command succeeded"},
@@ -133,7 +137,8 @@ constexpr std::string_view kUsage =
     "Usage: pushrun [OPTIONS] -- COMMAND [ARGS...]\n"
     "       pushrun [OPTIONS] delete | lint FILE... | flush\n"
     "       pushrun -c FILE [OPTIONS] run JOB [-- ARGS...] | jobs | check\n"
-    "Run a command, measure it, and push the report to a Prometheus Pushgateway.\n";
+    "Run a command, measure it, and push the report to Prometheus Pushgateways or\n"
+    "remote-write receivers.\n";
 
 constexpr std::string_view kFooter =
     R"(Everything after -- is the command and its arguments, even words that look like
@@ -143,8 +148,10 @@ credentials from (unless --keep-env), plus PUSHRUN_METRICS_FILE: a private file 
 may write extra metrics to (text format 0.0.4); they are checked strictly and pushed with
 the report. Signals pushrun inherited ignored (nohup's HUP) stay ignored for the command.
 
-Reports go to --gateway (POST by default; PUT with --method put; DELETE with
---delete-on-success after a success), else to --textfile-dir/<job>.prom, else to stderr.
+Reports go to every --gateway (POST by default; PUT with --method put; DELETE with
+--delete-on-success after a success) and every --remote-write receiver; with neither, to
+--textfile-dir/<job>.prom, else to stderr. PUSHRUN_GATEWAY and PUSHRUN_REMOTE_WRITE take
+several URLs separated by spaces.
 --dry-run prints "METHOD URL", a blank line and the body on stdout instead of sending.
 
 Exit status: the command's; 128+N if it died of signal N; 124 on --timeout; 126 command
@@ -159,44 +166,14 @@ bool TakesValue(const OptionSpec& spec) {
   return spec.kind == K::kValue || spec.kind == K::kRepeatableValue;
 }
 
-// Edit distance, for "did you mean"; only computed for a word that is already an error.
-std::size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-// The known name closest to `word`, if it is within `max_distance` edits of it.
-std::string_view Closest(std::string_view word, std::span<const std::string_view> names,
-                         std::size_t max_distance) {
-  std::string_view best;
-  std::size_t best_distance = max_distance + 1;
-  for (std::string_view name : names) {
-    const std::size_t d = Distance(word, name);
-    if (d < best_distance) {
-      best = name;
-      best_distance = d;
-    }
-  }
-  return best;
-}
-
 std::string SuggestOption(std::string_view name) {
   std::vector<std::string_view> names;
   for (const OptionSpec& spec : kOptions) {
     names.push_back(spec.long_name);
     if (!spec.alias.empty()) names.push_back(spec.alias);
   }
-  const std::string_view best = Closest(name, names, std::max<std::size_t>(2, name.size() / 3));
+  const std::string_view best =
+      config::Closest(name, names, std::max<std::size_t>(2, name.size() / 3));
   return best.empty() ? std::string() : " (did you mean --" + std::string(best) + "?)";
 }
 
@@ -361,7 +338,7 @@ std::string UnexpectedWordMessage(std::string_view word, const CommandLine& line
     std::vector<std::string_view> names;
     for (const VerbSpec& verb : kVerbs) names.push_back(verb.name);
     // Stricter than for options: "rm" is a forgotten --, not a misspelt "run".
-    const std::string_view best = Closest(word, names, word.size() / 3);
+    const std::string_view best = config::Closest(word, names, word.size() / 3);
     return "unexpected argument " + Quoted(word) +
            (best.empty() ? std::string() : " (did you mean the verb " + std::string(best) + "?)") +
            "; the command goes after --: pushrun [OPTIONS] -- COMMAND [ARGS...]";

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -16,14 +18,17 @@
 #include <thread>
 #include <utility>
 
+#include "cancel_on_signal.h"
 #include "pushrun/metrics/collectable.h"
 #include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/parser.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
+#include "pushrun/metrics/remote_write.h"
 #include "pushrun/runner/atomic_file.h"
 #include "pushrun/runner/bounded_read.h"
+#include "pushrun/runner/targets.h"
 
 namespace pushrun::runner {
 namespace {
@@ -78,9 +83,9 @@ void PrintDryRun(std::ostream* out, std::string_view what, std::string_view wher
 
 class GatewayTarget {
  public:
-  GatewayTarget(const config::Settings& settings, const DeliveryIo& io,
-                std::vector<MetricFamily> families)
-      : gateway_(settings.gateway_url, PushOptionsOf(settings, io), registry_),
+  GatewayTarget(const config::Settings& settings, const config::Target& target,
+                const DeliveryIo& io, std::vector<MetricFamily> families)
+      : gateway_(target.url, PushOptionsOf(target.push, io), registry_),
         params_(ParamsOf(settings)) {
     registry_.Register(std::make_shared<metrics::StaticCollectable>(std::move(families)));
   }
@@ -107,28 +112,31 @@ std::string_view KindPrefix(ReportKind kind) {
 
 // One request to the gateway. `refused`: the gateway answered and said no (a 4xx it will not
 // change its mind about).
-bool PushToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
-                   std::string_view sidecar_text, ReportKind kind, bool success,
-                   const DeliveryIo& io, Logger& log, bool* unavailable, bool* refused) {
+bool PushToGateway(const config::Settings& settings, const config::Target& target,
+                   std::vector<MetricFamily> families, std::string_view sidecar_text,
+                   ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
+                   bool* unavailable, bool* refused) {
   const bool remove = kind == ReportKind::kFinal && success && settings.delete_on_success;
   // The "running" report is always a POST: a PUT would replace the group and drop the last
   // success time while the command runs.
   const bool put = kind == ReportKind::kFinal && settings.method == config::PushMethod::kPut;
   const std::string method = remove ? "DELETE" : put ? "PUT" : "POST";
-  std::string url = metrics::RedactUrl(settings.gateway_url);
+  std::string url = metrics::RedactUrl(target.url);
   try {
     // Declared here and built only now: nothing of the push exists before the command ran.
-    GatewayTarget target(settings, io, remove ? std::vector<MetricFamily>{} : std::move(families));
-    url = target.gateway().UrlFor(target.params());
+    GatewayTarget gateway(settings, target, io,
+                          remove ? std::vector<MetricFamily>{} : std::move(families));
+    url = gateway.gateway().UrlFor(gateway.params());
     if (io.dry_run) {
-      PrintDryRun(io.dry_run_out, method, url,
-                  remove ? std::string() : target.gateway().BodyFor(target.params(), sidecar_text));
+      PrintDryRun(
+          io.dry_run_out, method, url,
+          remove ? std::string() : gateway.gateway().BodyFor(gateway.params(), sidecar_text));
       return true;
     }
     log.Info(method + " " + url);
-    metrics::PushResult result = remove ? target.gateway().Delete(target.params())
-                                 : put  ? target.gateway().Push(target.params(), sidecar_text)
-                                        : target.gateway().PushAdd(target.params(), sidecar_text);
+    metrics::PushResult result = remove ? gateway.gateway().Delete(gateway.params())
+                                 : put  ? gateway.gateway().Push(gateway.params(), sidecar_text)
+                                        : gateway.gateway().PushAdd(gateway.params(), sidecar_text);
     log.Info(method + " " + url + ": HTTP " + std::to_string(result.status));
     return true;
   } catch (const metrics::PushError& error) {
@@ -166,26 +174,48 @@ std::optional<std::vector<MetricFamily>> WithoutSidecar(const std::vector<Metric
   return core;
 }
 
-bool DeliverToGateway(const config::Settings& settings, std::vector<MetricFamily> families,
-                      std::string_view sidecar_text, ReportKind kind, bool success,
-                      const DeliveryIo& io, Logger& log, bool* unavailable) {
-  // The gateway can refuse sidecar metrics the strict check cannot foresee (a TYPE or series
-  // clashing with another group). The core report must still arrive: once more without the
-  // sidecar, marked invalid. A refusal comes back at once, so this fits the deadline.
-  std::optional<std::vector<MetricFamily>> core;
-  if (kind == ReportKind::kFinal && !io.dry_run) {
-    core = WithoutSidecar(families, sidecar_text, settings.prefix);
+// The report's families for a receiver: with the checked sidecar text's samples, without
+// deletions (families without samples: a receiver keeps its samples).
+std::vector<MetricFamily> ForReceiver(std::vector<MetricFamily> families,
+                                      std::string_view sidecar_text) {
+  if (!sidecar_text.empty()) {
+    // Checked already; a receiver needs the samples themselves.
+    metrics::ParseResult parsed = metrics::ParseText(sidecar_text);
+    if (parsed.ok()) {
+      families.insert(families.end(), std::make_move_iterator(parsed.families.begin()),
+                      std::make_move_iterator(parsed.families.end()));
+    }
   }
-  bool refused = false;
-  if (PushToGateway(settings, std::move(families), sidecar_text, kind, success, io, log,
-                    unavailable, &refused)) {
+  std::erase_if(families, [](const MetricFamily& family) { return family.samples.empty(); });
+  return families;
+}
+
+metrics::RemoteWriteParams WriteParamsOf(const config::Settings& settings,
+                                         const std::vector<MetricFamily>& families) {
+  return metrics::RemoteWriteParams{.job_name = settings.job,
+                                    .labels = settings.grouping,
+                                    .timestamp_ms = ReportTimeMs(settings.prefix, families)};
+}
+
+// One WriteRequest to a remote-write receiver: every sample stamped with the report's time,
+// job and grouping labels as ordinary labels.
+bool WriteToReceiver(const config::Settings& settings, const config::Target& target,
+                     std::vector<MetricFamily> families, std::string_view sidecar_text,
+                     ReportKind kind, const DeliveryIo& io, Logger& log, bool* unavailable) {
+  if (io.dry_run) {
+    families = ForReceiver(std::move(families), sidecar_text);
+    // The samples as text, with the labels and the timestamp the WriteRequest carries.
+    PrintDryRun(io.dry_run_out, "POST",
+                metrics::RedactUrl(target.url) + " (remote write, samples at " +
+                    std::to_string(WriteParamsOf(settings, families).timestamp_ms) + " ms)",
+                RenderTextfile(families, settings.job, settings.grouping));
     return true;
   }
-  if (!refused || !core) return false;
-  log.Warning("pushing the report again without the sidecar's metrics (" + settings.prefix +
-              "_sidecar_valid 0)");
-  return PushToGateway(settings, std::move(*core), {}, kind, success, io, log, unavailable,
-                       &refused);
+  std::optional<metrics::EncodedRequest> request =
+      EncodeWrite(settings, target, std::move(families), sidecar_text, io, log);
+  if (!request) return false;
+  bool refused = false;
+  return SendEncodedTo(target, *request, kind, io, log, unavailable, &refused);
 }
 
 bool DeliverToTextfile(const config::Settings& settings, std::vector<MetricFamily> families,
@@ -298,13 +328,62 @@ std::vector<MetricFamily> MergeFamilies(std::string_view existing, std::vector<M
   return update;
 }
 
+bool DeliverToTarget(const config::Settings& settings, const config::Target& target,
+                     std::vector<MetricFamily> families, ReportKind kind, bool success,
+                     const DeliveryIo& io, Logger& log, bool* unavailable,
+                     std::string_view sidecar_text) {
+  if (unavailable != nullptr) *unavailable = false;
+  if (target.kind == config::TargetKind::kRemoteWrite) {
+    return WriteToReceiver(settings, target, std::move(families), sidecar_text, kind, io, log,
+                           unavailable);
+  }
+  // A gateway can refuse sidecar metrics the strict check cannot foresee (a TYPE or series
+  // clashing with another group). The core report must still arrive: once more without the
+  // sidecar, marked invalid. A refusal comes back at once, so this fits the deadline.
+  std::optional<std::vector<MetricFamily>> core;
+  if (kind == ReportKind::kFinal && !io.dry_run) {
+    core = WithoutSidecar(families, sidecar_text, settings.prefix);
+  }
+  bool refused = false;
+  if (PushToGateway(settings, target, std::move(families), sidecar_text, kind, success, io, log,
+                    unavailable, &refused)) {
+    return true;
+  }
+  if (!refused || !core) return false;
+  log.Warning("pushing the report again to " + TargetName(target) +
+              " without the sidecar's metrics (" + settings.prefix + "_sidecar_valid 0)");
+  return PushToGateway(settings, target, std::move(*core), {}, kind, success, io, log, unavailable,
+                       &refused);
+}
+
 bool DeliverReport(const config::Settings& settings, std::vector<MetricFamily> families,
                    ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
-                   bool* unavailable, std::string_view sidecar_text) {
-  if (unavailable != nullptr) *unavailable = false;
-  if (!settings.gateway_url.empty()) {
-    return DeliverToGateway(settings, std::move(families), sidecar_text, kind, success, io, log,
-                            unavailable);
+                   std::string_view sidecar_text) {
+  if (settings.targets.size() == 1) {
+    return DeliverToTarget(settings, settings.targets.front(), std::move(families), kind, success,
+                           io, log, nullptr, sidecar_text);
+  }
+  if (io.dry_run && !settings.targets.empty()) {
+    // A dry run prints each target's request in turn, never interleaved.
+    bool all = true;
+    for (const config::Target& target : settings.targets) {
+      all = DeliverToTarget(settings, target, families, kind, success, io, log, nullptr,
+                            sidecar_text) &&
+            all;
+    }
+    return all;
+  }
+  if (!settings.targets.empty()) {
+    return ForEveryTarget(
+        settings.targets,
+        [&](const config::Target& target) {
+          return DeliverToTarget(settings, target, families, kind, success, io, log, nullptr,
+                                 sidecar_text);
+        },
+        log,
+        kind == ReportKind::kStart     ? "the start report"
+        : kind == ReportKind::kSkipped ? "the skipped-run report"
+                                       : "the report");
   }
   if (!settings.textfile_dir.empty()) {
     return DeliverToTextfile(settings, std::move(families), kind, success, io, log);
@@ -320,8 +399,7 @@ bool DeliverReport(const config::Settings& settings, std::vector<MetricFamily> f
   return true;
 }
 
-metrics::PushOptions PushOptionsOf(const config::Settings& settings, const DeliveryIo& io) {
-  const config::PushSettings& push = settings.push;
+metrics::PushOptions PushOptionsOf(const config::PushSettings& push, const DeliveryIo& io) {
   metrics::PushOptions options;
   options.timeout = push.timeout;
   options.connect_timeout = push.connect_timeout;
@@ -338,16 +416,78 @@ metrics::PushOptions PushOptionsOf(const config::Settings& settings, const Deliv
   return options;
 }
 
-void PrepareGateway(const config::Settings& settings, const DeliveryIo& io) {
-  if (settings.gateway_url.empty() || io.dry_run) return;
+std::int64_t ReportTimeMs(const std::string& prefix, const std::vector<MetricFamily>& families) {
+  const std::string name = prefix + "_end_timestamp_seconds";
+  for (const MetricFamily& family : families) {
+    if (family.name == name && family.samples.size() == 1) {
+      return static_cast<std::int64_t>(std::llround(family.samples.front().value * 1000));
+    }
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<metrics::EncodedRequest> EncodeWrite(const config::Settings& settings,
+                                                   const config::Target& target,
+                                                   std::vector<MetricFamily> families,
+                                                   std::string_view sidecar_text,
+                                                   const DeliveryIo& io, Logger& log) {
+  families = ForReceiver(std::move(families), sidecar_text);
   try {
-    // The thread owns copies; Prepare touches no registry, so the default one serves.
-    std::thread([gateway = metrics::Pushgateway(settings.gateway_url, PushOptionsOf(settings, io)),
-                 params = ParamsOf(settings)] {
-      gateway.Prepare(params);
-    }).detach();
-  } catch (const std::exception&) {
-    // A bad URL is reported by the push itself; no thread means no head start.
+    metrics::Registry empty;
+    const metrics::RemoteWriter writer(target.url, PushOptionsOf(target.push, io), empty);
+    return writer.Encode(WriteParamsOf(settings, families), families);
+  } catch (const metrics::Error& error) {  // refused before sending: a bad URL or series
+    log.Error("cannot write to " + metrics::RedactUrl(target.url) + ": " + error.what());
+  }
+  return std::nullopt;
+}
+
+bool SendEncodedTo(const config::Target& target, const metrics::EncodedRequest& request,
+                   ReportKind kind, const DeliveryIo& io, Logger& log, bool* unavailable,
+                   bool* refused) {
+  if (unavailable != nullptr) *unavailable = false;
+  *refused = false;
+  const std::string url = metrics::RedactUrl(request.url);
+  try {
+    log.Info(request.method + " " + url);
+    const metrics::PushResult result =
+        metrics::SendEncoded(request, PushOptionsOf(target.push, io));
+    log.Info(request.method + " " + url + ": HTTP " + std::to_string(result.status));
+    return true;
+  } catch (const metrics::PushError& error) {
+    if (unavailable != nullptr) *unavailable = IsGatewayUnavailable(error);
+    *refused = error.category() == metrics::ErrorCategory::kHttp && !IsGatewayUnavailable(error);
+    log.Error(std::string(KindPrefix(kind)) + DescribePushError(error));
+  } catch (const metrics::Error& error) {  // such as a UsageError: refused before sending
+    log.Error("cannot send to " + url + ": " + error.what());
+  }
+  return false;
+}
+
+void PrepareTargets(const config::Settings& settings, const DeliveryIo& io) {
+  if (io.dry_run) return;
+  for (const config::Target& target : settings.targets) {
+    try {
+      // The thread owns copies; Prepare touches no registry, so the default one serves. It
+      // first starts the thread that turns SIGTERM into a cancelled push once the command has
+      // ended (once per process), so that is not done after the command's exit.
+      if (target.kind == config::TargetKind::kRemoteWrite) {
+        std::thread([writer = metrics::RemoteWriter(target.url, PushOptionsOf(target.push, io))] {
+          detail::CancelOnSignal::StartWatcher();
+          writer.Prepare();
+        }).detach();
+      } else {
+        std::thread([gateway = metrics::Pushgateway(target.url, PushOptionsOf(target.push, io)),
+                     params = ParamsOf(settings)] {
+          detail::CancelOnSignal::StartWatcher();
+          gateway.Prepare(params);
+        }).detach();
+      }
+    } catch (const std::exception&) {
+      // A bad URL is reported by the push itself; no thread means no head start.
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 namespace pushrun::runner {
@@ -66,14 +67,27 @@ struct FdStream {
 
 }  // namespace
 
+namespace {
+// Set once each stream is built, for FlushStandardStreams (which must not build them).
+std::atomic<std::ostream*> built_out{nullptr};
+std::atomic<std::ostream*> built_err{nullptr};
+}  // namespace
+
 std::ostream& StandardOutput() {
   static FdStream out(STDOUT_FILENO, /*unit_buffered=*/false);
+  built_out.store(&out.stream);
   return out.stream;
 }
 
 std::ostream& StandardError() {
   static FdStream err(STDERR_FILENO, /*unit_buffered=*/true);
+  built_err.store(&err.stream);
   return err.stream;
+}
+
+void FlushStandardStreams() {
+  if (std::ostream* out = built_out.load()) out->flush();
+  if (std::ostream* err = built_err.load()) err->flush();
 }
 
 }  // namespace pushrun::runner

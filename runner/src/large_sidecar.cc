@@ -11,8 +11,10 @@
 namespace pushrun::runner {
 
 bool CanSendLargeSidecar(const config::Settings& settings, bool success, const DeliveryIo& io) {
-  return !settings.gateway_url.empty() && !io.dry_run && !settings.push.gzip &&
-         settings.spool_dir.empty() && !(success && settings.delete_on_success);
+  return settings.targets.size() == 1 &&
+         settings.targets.front().kind == config::TargetKind::kPushgateway && !io.dry_run &&
+         !settings.targets.front().push.gzip && settings.spool_dir.empty() &&
+         !(success && settings.delete_on_success);
 }
 
 LargeSidecar SendLargeSidecar(const config::Settings& settings, const SidecarFile& sidecar,
@@ -31,16 +33,16 @@ LargeSidecar SendLargeSidecar(const config::Settings& settings, const SidecarFil
   large.sidecar =
       CheckSidecarBytes(text, sidecar.path(), rules, &as_is, is_large ? &protobuf : nullptr);
   if (is_large && large.sidecar.ok() && !protobuf.empty()) {
-    const config::Settings once = deadline.Apply(settings);
-    metrics::PushOptions options = PushOptionsOf(once, io);
+    const config::Target target = deadline.Apply(settings.targets.front());
+    metrics::PushOptions options = PushOptionsOf(target.push, io);
     options.retry.max_retries = 0;
     options.format = metrics::BodyFormat::kProtobuf;
-    const std::string method = once.method == config::PushMethod::kPut ? "PUT" : "POST";
+    const std::string method = settings.method == config::PushMethod::kPut ? "PUT" : "POST";
     try {
       metrics::Registry registry;
       registry.Register(std::make_shared<metrics::StaticCollectable>(report()));
-      const metrics::Pushgateway gateway(once.gateway_url, options, registry);
-      const metrics::PushParams params{.job_name = once.job, .groupings = once.grouping};
+      const metrics::Pushgateway gateway(target.url, options, registry);
+      const metrics::PushParams params{.job_name = settings.job, .groupings = settings.grouping};
       const std::string url = gateway.UrlFor(params);
       log.Info(method + " " + url + " (protobuf)");
       const metrics::PushResult result =

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "process_exit.h"
 #include "pushrun/config/check.h"
 #include "pushrun/config/describe.h"
 #include "pushrun/config/duration.h"
@@ -30,7 +31,6 @@
 #include "pushrun/runner/fd_stream.h"
 #include "pushrun/runner/log.h"
 #include "pushrun/runner/process_signals.h"
-#include "pushrun/runner/spooled_delivery.h"
 
 #ifndef PUSHRUN_VERSION
 #define PUSHRUN_VERSION "unknown"
@@ -91,10 +91,15 @@ Layer ToLayer(const CommandLine& line, std::vector<std::string>* warnings) {
   auto given = [&](Option option) { return line.Given(option); };
   auto value = [&](Option option) { return std::string(line.Value(option)); };
   std::string error;
-  if (given(Option::kGateway)) {
-    const std::string url = value(Option::kGateway);
-    if (!config::CheckGatewayUrl(url, &error)) Bad("--gateway", error, config::kUrlSyntax);
-    layer.gateway_url = url;
+  // URLs are checked by CheckLayer below, with the environment's and the config file's.
+  if (given(Option::kGateway)) layer.gateways = line.Values(Option::kGateway);
+  if (given(Option::kRemoteWrite)) {
+    // A URL only: the gateway's credential flags never apply to a receiver.
+    std::vector<config::RemoteWriteLayer> receivers;
+    for (const std::string& url : line.Values(Option::kRemoteWrite)) {
+      receivers.push_back({.url = url});
+    }
+    layer.remote_write = std::move(receivers);
   }
   if (given(Option::kJob)) layer.job = value(Option::kJob);
   for (std::string_view pair : line.Values(Option::kGrouping)) {
@@ -190,7 +195,7 @@ pushrun::runner::RunIo IoFor(Verb verb, const pushrun::config::Settings& setting
   runner::RunIo io{.dry_run = dry_run};
   const bool wrapped = verb == Verb::kNone || verb == Verb::kRun;
   if (!wrapped || dry_run) io.out = &runner::StandardOutput();
-  if (!wrapped || (settings.gateway_url.empty() && settings.textfile_dir.empty())) {
+  if (!wrapped || (settings.targets.empty() && settings.textfile_dir.empty())) {
     io.err = &runner::StandardError();
   }
   return io;
@@ -248,15 +253,11 @@ int Main(int argc, char** argv) {
           "-c FILE, --config FILE, PUSHRUN_CONFIG");
     }
     if (verb == Verb::kJobs) {
-      std::ostream& out = runner::StandardOutput();
-      for (const std::string& name : config::JobNames(*fleet)) out << name << "\n";
-      out << std::flush;
-      return runner::kExitOk;
+      return runner::RunJobs(*fleet, runner::RunIo{.out = &runner::StandardOutput()});
     }
     if (verb == Verb::kCheck) {
-      runner::StandardOutput() << config::DescribeFleet(*fleet, flag_layer, env.layer)
-                               << std::flush;
-      return runner::kExitOk;
+      return runner::RunCheck(*fleet, flag_layer, env.layer,
+                              runner::RunIo{.out = &runner::StandardOutput()});
     }
     if (verb == Verb::kRun) {
       const std::string job(line.operands().front());
@@ -306,10 +307,11 @@ int main(int argc, char** argv) {
   // First, before anything changes a disposition: what the command must inherit (nohup's HUP).
   pushrun::runner::RecordInheritedSignals();
   pushrun::runner::IgnoreBrokenPipes();
+  int status = pushrun::runner::kExitPushrunError;
   try {
-    return Main(argc, argv);
+    status = Main(argc, argv);
   } catch (const std::exception& error) {
     pushrun::runner::StandardError() << std::string("pushrun: error: ") + error.what() + "\n";
-    return pushrun::runner::kExitPushrunError;
   }
+  pushrun::runner::ExitProcess(status);
 }

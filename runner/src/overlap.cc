@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "pushrun/runner/app.h"
+#include "pushrun/runner/exit_codes.h"
 #include "pushrun/runner/report.h"
 #include "pushrun/runner/spooled_delivery.h"
 

@@ -36,19 +36,35 @@ config::Settings BeatSettings(const config::Settings& settings) {
   // A beat slower than its interval is superseded anyway, and the final report may wait for
   // the one in flight: that wait is bounded by the interval (at least 1 s) as well as by
   // --push-timeout, so it leaves most of --push-deadline to the final report.
-  beat.push.timeout = std::min(beat.push.timeout, std::max<std::chrono::milliseconds>(
-                                                      settings.heartbeat, std::chrono::seconds(1)));
-  beat.push.connect_timeout = std::min(beat.push.connect_timeout, beat.push.timeout);
-  beat.push.retry.max_retries = 0;
-  beat.push.retry.deadline = beat.push.timeout;
+  for (config::Target& target : beat.targets) {
+    config::PushSettings& push = target.push;
+    push.timeout = std::min(push.timeout, std::max<std::chrono::milliseconds>(
+                                              settings.heartbeat, std::chrono::seconds(1)));
+    push.connect_timeout = std::min(push.connect_timeout, push.timeout);
+    push.retry.max_retries = 0;
+    push.retry.deadline = push.timeout;
+  }
   return beat;
+}
+
+// The longest a beat may take: the targets are sent to in parallel, each within its timeout.
+std::chrono::milliseconds SendTimeout(const config::Settings& beat) {
+  // A textfile is written locally; bounded like a request all the same.
+  if (beat.targets.empty()) {
+    return std::max<std::chrono::milliseconds>(beat.heartbeat, std::chrono::seconds(1));
+  }
+  std::chrono::milliseconds longest{0};
+  for (const config::Target& target : beat.targets) {
+    longest = std::max(longest, target.push.timeout);
+  }
+  return longest;
 }
 
 }  // namespace
 
 bool WantsHeartbeat(const config::Settings& settings, bool dry_run) {
   return settings.heartbeat.count() > 0 && !dry_run &&
-         (!settings.gateway_url.empty() || !settings.textfile_dir.empty());
+         (!settings.targets.empty() || !settings.textfile_dir.empty());
 }
 
 RunHeartbeat::RunHeartbeat(const config::Settings& settings, const SidecarFile* sidecar,
@@ -92,7 +108,7 @@ RunHeartbeat::RunHeartbeat(const config::Settings& settings, const SidecarFile* 
     }
   };
   heartbeat_ = std::make_unique<Heartbeat>(
-      HeartbeatOptions{.interval = interval, .send_timeout = beat.push.timeout}, std::move(build),
+      HeartbeatOptions{.interval = interval, .send_timeout = SendTimeout(beat)}, std::move(build),
       std::move(send));
 }
 

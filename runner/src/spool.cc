@@ -1,5 +1,7 @@
 // Spool files look like this (hex keeps any byte of a job or label value safe):
 //   # pushrun spool v1
+//   # target 687474703a2f2f...  (optional: the target it goes to, see Spool; none: the first
+//                                gateway, as every file before targets)
 //   # method POST
 //   # job 6e696768746c79
 //   # label 696e7374616e6365 6462
@@ -97,6 +99,7 @@ std::string FileNameFor(std::string_view target, const metrics::PushParams& para
 
 std::string Serialize(const SpooledReport& report) {
   std::string out(kMagic);
+  if (!report.target.empty()) out += "# target " + Hex(report.target) + "\n";
   out += "# method " + report.method + "\n";
   out += "# job " + Hex(report.params.job_name) + "\n";
   for (const auto& [name, value] : report.params.groupings) {
@@ -144,7 +147,14 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
     std::string_view line = text.substr(0, eol);
     text.remove_prefix(eol + 1);
     if (line == "# body") break;
-    if (line.starts_with("# method ")) {
+    if (line.starts_with("# target ")) {
+      auto target = Unhex(line.substr(9));
+      if (!target || target->empty()) {
+        *problem = "bad target line";
+        return std::nullopt;
+      }
+      report.target = *target;
+    } else if (line.starts_with("# method ")) {
       report.method = line.substr(9);
       if (report.method != "POST" && report.method != "PUT" && report.method != "DELETE") {
         *problem = "unknown method \"" + report.method + "\"";
@@ -213,6 +223,150 @@ std::optional<SpooledReport> Deserialize(std::string_view text, std::string* pro
   }
   report.body = std::string(text);
   return report;
+}
+
+// Version 2 files keep requests as they will be sent (a remote-write target's): one file per
+// (target, group) holding its requests first in, first out:
+//   # pushrun spool v2
+//   # target 72656d6f7465...        (optional, as in v1)
+//   # job 6e696768746c79
+//   # label 6462 6d61696e           (repeated)
+//   # answer 343030...              (only in rejected/: why the receiver refused it)
+//   # request POST 1764430200.25 1234 687474703a2f2f...   (method, ended, body bytes, URL)
+//   # header 436f6e74656e742d54797065 6170706c...        (repeated: the content's headers)
+//   # body
+//   <exactly that many bytes>\n
+//   # request ...                   (the next one)
+constexpr std::string_view kQueueMagic = "# pushrun spool v2\n";
+
+std::string SerializeQueue(const std::string& target, const metrics::PushParams& params,
+                           const std::vector<SpooledReport>& entries,
+                           std::string_view answer = {}) {
+  std::string out(kQueueMagic);
+  if (!target.empty()) out += "# target " + Hex(target) + "\n";
+  out += "# job " + Hex(params.job_name) + "\n";
+  for (const auto& [name, value] : params.groupings) {
+    out += "# label " + Hex(name) + " " + Hex(value) + "\n";
+  }
+  if (!answer.empty()) out += "# answer " + Hex(answer) + "\n";
+  for (const SpooledReport& entry : entries) {
+    const metrics::EncodedRequest& request = *entry.request;
+    char head[128];
+    std::snprintf(head, sizeof head, "# request %s %.17g %zu ", request.method.c_str(), entry.ended,
+                  request.body.size());
+    out += head + Hex(request.url) + "\n";
+    for (const auto& [name, value] : request.headers) {
+      out += "# header " + Hex(name) + " " + Hex(value) + "\n";
+    }
+    out += "# body\n";
+    out += request.body;
+    out += "\n";
+  }
+  return out;
+}
+
+// The entries of a version 2 file, each with its target, group, ended and request; or nothing
+// with `problem` set.
+std::optional<std::vector<SpooledReport>> DeserializeQueue(std::string_view text,
+                                                           std::string* problem) {
+  auto fail = [&](std::string why) -> std::optional<std::vector<SpooledReport>> {
+    *problem = std::move(why);
+    return std::nullopt;
+  };
+  if (text.substr(0, kQueueMagic.size()) != kQueueMagic) return fail("not a pushrun spool file");
+  text.remove_prefix(kQueueMagic.size());
+  SpooledReport common;
+  bool have_job = false;
+  std::vector<SpooledReport> entries;
+  SpooledReport* entry = nullptr;
+  std::size_t body_size = 0;
+  while (!text.empty()) {
+    const std::size_t eol = text.find('\n');
+    if (eol == std::string_view::npos) return fail("truncated header");
+    const std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol + 1);
+    if (line == "# body") {
+      if (entry == nullptr || text.size() < body_size + 1 || text[body_size] != '\n') {
+        return fail("truncated body");
+      }
+      entry->request->body = std::string(text.substr(0, body_size));
+      text.remove_prefix(body_size + 1);
+      entry = nullptr;
+    } else if (line.starts_with("# request ")) {
+      if (entry != nullptr || !have_job) return fail("bad request line");
+      // METHOD ENDED SIZE URL
+      std::vector<std::string_view> fields;
+      std::string_view rest = line.substr(10);
+      for (std::size_t space; (space = rest.find(' ')) != std::string_view::npos;) {
+        fields.push_back(rest.substr(0, space));
+        rest.remove_prefix(space + 1);
+      }
+      fields.push_back(rest);
+      const std::optional<double> ended =
+          fields.size() == 4 ? ParseSeconds(fields[1]) : std::nullopt;
+      const std::optional<std::string> url = fields.size() == 4 ? Unhex(fields[3]) : std::nullopt;
+      const auto [end, error] =
+          fields.size() == 4
+              ? std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), body_size)
+              : std::from_chars_result{nullptr, std::errc::invalid_argument};
+      if (!ended || !url || error != std::errc() || (fields[0] != "POST" && fields[0] != "PUT")) {
+        return fail("bad request line");
+      }
+      entries.push_back(common);
+      entry = &entries.back();
+      entry->method = std::string(fields[0]);
+      entry->ended = *ended;
+      entry->request = metrics::EncodedRequest{};
+      entry->request->method = entry->method;
+      entry->request->url = *url;
+    } else if (line.starts_with("# header ")) {
+      const std::string_view rest = line.substr(9);
+      const std::size_t space = rest.find(' ');
+      auto name = Unhex(rest.substr(0, space));
+      auto value = space == std::string_view::npos ? std::nullopt : Unhex(rest.substr(space + 1));
+      if (entry == nullptr || !name || !value) return fail("bad header line");
+      entry->request->headers.emplace_back(std::move(*name), std::move(*value));
+    } else if (!entries.empty()) {
+      return fail("unexpected line after the first request");
+    } else if (line.starts_with("# target ")) {
+      auto target = Unhex(line.substr(9));
+      if (!target || target->empty()) return fail("bad target line");
+      common.target = *target;
+    } else if (line.starts_with("# job ")) {
+      auto job = Unhex(line.substr(6));
+      if (!job) return fail("bad job line");
+      common.params.job_name = *job;
+      have_job = true;
+    } else if (line.starts_with("# label ")) {
+      const std::string_view rest = line.substr(8);
+      const std::size_t space = rest.find(' ');
+      auto name = Unhex(rest.substr(0, space));
+      auto value = space == std::string_view::npos ? std::nullopt : Unhex(rest.substr(space + 1));
+      if (!name || !value) return fail("bad label line");
+      common.params.groupings[*name] = *value;
+    } else if (line.starts_with("# answer ")) {
+      // Kept for people reading rejected/; never sent.
+    } else {
+      return fail("unexpected header line");
+    }
+  }
+  if (entry != nullptr) return fail("truncated body");
+  if (entries.empty()) return fail("no request");
+  return entries;
+}
+
+// Every entry of a spool file of either version; or nothing with `problem` set.
+std::optional<std::vector<SpooledReport>> DeserializeAny(std::string_view text,
+                                                         std::string* problem) {
+  if (text.starts_with(kQueueMagic)) return DeserializeQueue(text, problem);
+  std::optional<SpooledReport> report = Deserialize(text, problem);
+  if (!report) return std::nullopt;
+  return std::vector<SpooledReport>{std::move(*report)};
+}
+
+bool SameRequest(const SpooledReport& a, const SpooledReport& b) {
+  return a.ended == b.ended && a.request && b.request && a.request->method == b.request->method &&
+         a.request->url == b.request->url && a.request->body == b.request->body;
 }
 
 std::string Octal(mode_t mode) {
@@ -333,7 +487,7 @@ bool StillHolds(const std::string& path, const SpooledReport& report) {
   std::string text, problem;
   if (!ReadSpoolFile(path, &text).empty()) return false;
   auto current = Deserialize(text, &problem);
-  return current && current->method == report.method &&
+  return current && current->target == report.target && current->method == report.method &&
          current->params.job_name == report.params.job_name &&
          current->params.groupings == report.params.groupings && current->body == report.body &&
          current->deletions == report.deletions;
@@ -492,11 +646,13 @@ std::string Spool::Store(const SpooledReport& report) const {
   if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
   const std::string path = dir_ + "/" + FileName(report.params);
   SpooledReport merged = report;
+  merged.target = target_;
   std::string text, problem;
   // A file that is not ours is never merged into our report: the rename below replaces it.
   if (ReadSpoolFile(path, &text).empty()) {
     if (auto stored = Deserialize(text, &problem);
-        stored && stored->params.job_name == report.params.job_name &&
+        stored && stored->target == report.target &&
+        stored->params.job_name == report.params.job_name &&
         stored->params.groupings == report.params.groupings) {
       // In the order the runs ended, whatever order they reached the spool in.
       if (report.ended != 0 && stored->ended > report.ended) {
@@ -545,13 +701,15 @@ Spool::Listing Spool::List() const {
       listing.problems.push_back(path + ": not a pushrun spool file (skipped, left in place)");
       continue;
     }
-    auto report = Deserialize(text, &problem);
-    if (!report) {
+    auto entries = DeserializeAny(text, &problem);
+    if (!entries) {
       listing.problems.push_back(path + ": " + problem + " (skipped, left in place)");
       continue;
     }
-    report->path = path;
-    listing.reports.push_back(std::move(*report));
+    for (SpooledReport& report : *entries) {
+      report.path = path;
+      listing.reports.push_back(std::move(report));
+    }
   }
   return listing;
 }
@@ -564,7 +722,15 @@ Spool::FlushResult Spool::Flush(const Sender& send, const metrics::PushParams* o
   } else {
     Listing listing = List();
     result.errors = std::move(listing.problems);
-    for (SpooledReport& report : listing.reports) groups.push_back(std::move(report.params));
+    for (SpooledReport& report : listing.reports) {
+      // Another target's entries are sent by that target's flush; a queue's entries all belong
+      // to one group, flushed once.
+      const bool seen = std::any_of(groups.begin(), groups.end(), [&](const auto& group) {
+        return group.job_name == report.params.job_name &&
+               group.groupings == report.params.groupings;
+      });
+      if (report.target == target_ && !seen) groups.push_back(std::move(report.params));
+    }
   }
   for (const metrics::PushParams& group : groups) {
     // Another process (or thread) sending this group right now sends the spooled report too,
@@ -603,17 +769,116 @@ Spool::FlushResult Spool::FlushGroup(const Sender& send, const metrics::PushPara
     result.errors.push_back(error + " (skipped, left in place)");
     return result;
   }
-  auto report = Deserialize(text, &problem);
-  if (!report) {
+  auto entries = DeserializeAny(text, &problem);
+  if (!entries) {
     result.errors.push_back(path + ": " + problem + " (skipped, left in place)");
     return result;
   }
-  if (report->params.job_name != group.job_name || report->params.groupings != group.groupings) {
-    return result;  // another group with the same file name hash
+  const SpooledReport& first = entries->front();
+  if (first.target != target_ || first.params.job_name != group.job_name ||
+      first.params.groupings != group.groupings) {
+    return result;  // another (target, group) with the same file name hash
   }
-  report->path = path;
-  DeliverHeld(*report, turn, send, result);
+  for (SpooledReport& entry : *entries) entry.path = path;
+  if (first.request) {
+    DeliverQueue(*entries, turn, send, result);
+  } else {
+    DeliverHeld(first, turn, send, result);
+  }
   return result;
+}
+
+void Spool::DeliverQueue(const std::vector<SpooledReport>& entries, GroupTurn& turn,
+                         const Sender& send, FlushResult& result) const {
+  // First in, first out: a receiver refuses a sample older than one it holds, so no entry may
+  // be sent after a newer one of its series. One the receiver refused for good is set aside and
+  // the next is sent; one it could not take now stops the queue there.
+  std::size_t handled = 0;
+  for (const SpooledReport& entry : entries) {
+    const SendOutcome outcome = send(entry);
+    if (outcome.error.empty()) {
+      turn.RecordDelivered(entry.ended);
+      ++handled;
+      continue;
+    }
+    const std::size_t left = entries.size() - handled;
+    if (!outcome.refused) {
+      result.errors.push_back(
+          entry.path + ": " + outcome.error + " (kept for the next flush" +
+          (left > 1 ? ", with the " + std::to_string(left - 1) + " requests after it)" : ")"));
+      break;
+    }
+    std::string moved_to;
+    if (std::string failure = Reject(entry, outcome.error, &moved_to); !failure.empty()) {
+      result.errors.push_back(entry.path + ": refused: " + outcome.error +
+                              "; could not set it aside: " + failure +
+                              " (kept for the next flush)");
+      break;
+    }
+    result.set_aside.push_back(entry.path + ": refused: " + outcome.error + "; moved to " +
+                               moved_to + " with the answer, it will not be sent again");
+    ++handled;
+  }
+  if (handled == 0) return;
+  if (std::string error = DropFront(entries, handled); !error.empty()) {
+    result.errors.push_back(entries.front().path + ": sent but not removed: " + error);
+  }
+}
+
+std::string Spool::Reject(const SpooledReport& entry, std::string_view answer,
+                          std::string* moved_to) const {
+  const std::string staged = dir_ + "/." + FileName(entry.params) + ".rejected";
+  if (std::string error =
+          WriteFileAtomically(staged, SerializeQueue(target_, entry.params, {entry}, answer), 0600);
+      !error.empty()) {
+    return error;
+  }
+  return MoveInto(staged, rejected_dir(), moved_to);
+}
+
+std::string Spool::DropFront(const std::vector<SpooledReport>& sent, std::size_t count) const {
+  const std::string& path = sent.front().path;
+  DirectoryLock lock(dir_);
+  if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
+  // Read again under the lock: a run may have queued a newer request meanwhile.
+  std::string text, problem;
+  if (std::string error = ReadSpoolFile(path, &text); !error.empty()) return error;
+  auto now = DeserializeQueue(text, &problem);
+  if (!now) return problem;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i >= now->size() || !SameRequest((*now)[i], sent[i])) return {};  // replaced meanwhile
+  }
+  now->erase(now->begin(), now->begin() + static_cast<std::ptrdiff_t>(count));
+  if (now->empty()) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return std::strerror(errno);
+    return {};
+  }
+  return WriteFileAtomically(path, SerializeQueue(target_, now->front().params, *now), 0600);
+}
+
+std::string Spool::Enqueue(const SpooledReport& entry) const {
+  if (!entry.request) throw std::invalid_argument("Spool::Enqueue: an entry without a request");
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return "create spool directory " + dir_ + ": " + std::strerror(errno);
+  }
+  if (std::string problem = CheckPermissions(); !problem.empty()) return problem;
+  DirectoryLock lock(dir_);
+  if (!lock.ok()) return "lock spool directory " + dir_ + ": " + std::strerror(errno);
+  const std::string path = dir_ + "/" + FileName(entry.params);
+  std::vector<SpooledReport> entries;
+  std::string text, problem;
+  // A file that is not ours (or not a queue of this target and group) is replaced, as by Store.
+  if (ReadSpoolFile(path, &text).empty()) {
+    if (auto queued = DeserializeQueue(text, &problem);
+        queued && queued->front().target == target_ &&
+        queued->front().params.job_name == entry.params.job_name &&
+        queued->front().params.groupings == entry.params.groupings) {
+      entries = std::move(*queued);
+    }
+  }
+  entries.push_back(entry);
+  entries.back().target = target_;
+  return WriteFileAtomically(path, SerializeQueue(target_, entry.params, entries), 0600);
 }
 
 void Spool::DeliverHeld(const SpooledReport& report, GroupTurn& turn, const Sender& send,

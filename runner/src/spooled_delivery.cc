@@ -18,6 +18,7 @@
 #include "pushrun/metrics/registry.h"
 #include "pushrun/runner/deliver.h"
 #include "pushrun/runner/report.h"
+#include "pushrun/runner/targets.h"
 
 namespace pushrun::runner {
 namespace {
@@ -26,7 +27,7 @@ metrics::PushParams ParamsOf(const config::Settings& settings) {
   return metrics::PushParams{.job_name = settings.job, .groupings = settings.grouping};
 }
 
-std::string GroupName(const metrics::PushParams& params) {
+std::string GroupNameOf(const metrics::PushParams& params) {
   std::string text = "job=\"" + params.job_name + "\"";
   for (const auto& [name, value] : params.groupings) text += ", " + name + "=\"" + value + "\"";
   return text;
@@ -44,10 +45,11 @@ std::map<std::string, metrics::MetricType> Deletions(
 
 // Stores the report this run could not deliver, or with `remove` its delete (no body).
 // Returns whether it is in the spool.
-bool StoreInSpool(const config::Settings& settings,
+bool StoreInSpool(const config::Settings& settings, const config::Target& target,
                   const std::vector<metrics::MetricFamily>& families, std::string_view sidecar_text,
                   bool remove, double ended, Logger& log) {
   SpooledReport report;
+  report.target = SpoolKey(settings, target);
   report.ended = ended;
   report.method = remove ? "DELETE" : settings.method == config::PushMethod::kPut ? "PUT" : "POST";
   report.params = ParamsOf(settings);
@@ -57,40 +59,49 @@ bool StoreInSpool(const config::Settings& settings,
     report.deletions = Deletions(families);
   }
   const std::string what = remove ? "delete" : "report";
-  const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
+  const Spool spool(settings.spool_dir, LastSuccessFamily(settings), report.target);
   if (std::string error = spool.Store(report); !error.empty()) {
-    log.Error("the " + what + " is lost: cannot spool it: " + error);
+    log.Error("the " + what + " for " + TargetName(target) + " is lost: cannot spool it: " + error);
     return false;
   }
-  log.Warning(what + " spooled in " + settings.spool_dir +
+  log.Warning(what + " spooled in " + settings.spool_dir + " for " + TargetName(target) +
               "; `pushrun flush` or the next run of this group delivers it");
   return true;
 }
 
-// When the reported run ended: its <prefix>_end_timestamp_seconds, or now for a report without
-// one (the delete verb). Orders the reports of a group (see Spool).
+// When the reported run ended (Unix seconds). Orders the reports of a group (see Spool).
 double EndedAt(const config::Settings& settings,
                const std::vector<metrics::MetricFamily>& families) {
-  const std::string name = settings.prefix + "_end_timestamp_seconds";
-  for (const metrics::MetricFamily& family : families) {
-    if (family.name == name && family.samples.size() == 1) return family.samples.front().value;
-  }
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return static_cast<double>(ReportTimeMs(settings.prefix, families)) / 1000;
 }
-
-constexpr std::chrono::seconds kRecordLifetime = std::chrono::hours(24 * 7);
 
 }  // namespace
 
+config::Target PushDeadline::Apply(config::Target target) const {
+  target.push.retry.deadline = std::max(Remaining(), config::Duration(1));
+  return target;
+}
+
 config::Settings PushDeadline::Apply(const config::Settings& settings) const {
   config::Settings bounded = settings;
-  bounded.push.retry.deadline = std::max(Remaining(), config::Duration(1));
+  for (config::Target& target : bounded.targets) target = Apply(std::move(target));
   return bounded;
+}
+
+std::string SpoolKey(const config::Settings& settings, const config::Target& target) {
+  for (const config::Target& first : settings.targets) {
+    if (first.kind != config::TargetKind::kPushgateway) continue;
+    if (&first == &target || (first.kind == target.kind && first.url == target.url)) return {};
+    break;
+  }
+  return TargetName(target);
 }
 
 config::Duration PushDeadline::Remaining() const {
   return std::chrono::duration_cast<config::Duration>(end_ - Clock::now());
 }
+
+std::string GroupName(const metrics::PushParams& params) { return GroupNameOf(params); }
 
 std::string LastSuccessFamily(const config::Settings& settings) {
   return settings.prefix + "_last_success_timestamp_seconds";
@@ -112,27 +123,52 @@ bool IsRefusedForGood(const metrics::PushError& error) {
   }
 }
 
-SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
+SendOutcome SendSpooledReport(const config::Target& target, const SpooledReport& report,
                               bool* unavailable, const DeliveryIo& io) {
   if (unavailable != nullptr) *unavailable = false;
+  if (report.request) {
+    // Kept as it is sent: only to the target it was made for, so that the target's credentials
+    // never go to another URL (the target's URL changed since: flush with the old one).
+    std::string base = target.url;
+    while (base.ends_with('/')) base.pop_back();
+    if (!report.request->url.starts_with(base)) {
+      return {.error = "it was spooled for " + metrics::RedactUrl(report.request->url) + ", not " +
+                       metrics::RedactUrl(target.url) + " (left in place)"};
+    }
+    try {
+      metrics::SendEncoded(*report.request, PushOptionsOf(target.push, io));
+      return {};
+    } catch (const metrics::PushError& error) {
+      if (unavailable != nullptr) *unavailable = IsGatewayUnavailable(error);
+      return {.error = DescribePushError(error), .refused = IsRefusedForGood(error)};
+    } catch (const metrics::Error& error) {
+      return {.error = error.what()};
+    }
+  }
   metrics::ParseResult parsed = metrics::ParseText(report.body);
   if (!parsed.ok()) return {.error = "body: " + parsed.error->Format("report")};
-  metrics::PushOptions options = PushOptionsOf(settings, io);
+  metrics::PushOptions options = PushOptionsOf(target.push, io);
+  // The stored text goes as it is (checked above, never built again); only deletions need the
+  // families, as protobuf, the one format that can carry a family without samples.
+  std::string_view stored = report.body;
+  options.format = metrics::BodyFormat::kText;
   if (!report.deletions.empty()) {
-    // Only protobuf can carry a family without samples.
     AppendDeletions(parsed.families, report.deletions);
     options.format = metrics::BodyFormat::kProtobuf;
+    stored = {};
+  } else {
+    parsed.families.clear();
   }
   try {
     metrics::Registry registry;
     registry.Register(std::make_shared<metrics::StaticCollectable>(std::move(parsed.families)));
-    const metrics::Pushgateway gateway(settings.gateway_url, options, registry);
+    const metrics::Pushgateway gateway(target.url, options, registry);
     if (report.method == "DELETE") {
       gateway.Delete(report.params);  // the client counts the gateway's 202 as success
     } else if (report.method == "PUT") {
-      gateway.Push(report.params);
+      gateway.Push(report.params, stored);
     } else {
-      gateway.PushAdd(report.params);
+      gateway.PushAdd(report.params, stored);
     }
     return {};
   } catch (const metrics::PushError& error) {
@@ -143,20 +179,91 @@ SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledRep
   }
 }
 
-bool DeliverFinalReport(const config::Settings& settings,
-                        std::vector<metrics::MetricFamily> families, bool success,
-                        const DeliveryIo& io, const PushDeadline& deadline, Logger& log,
-                        std::string_view sidecar_text) {
-  if (settings.spool_dir.empty() || settings.gateway_url.empty() || io.dry_run) {
-    return DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success,
-                         io, log, nullptr, sidecar_text);
+namespace {
+
+// The final report to a remote-write receiver through its spool: the queued requests of the
+// (target, group) first (a receiver refuses samples older than those it holds), then this one,
+// queued behind them when the receiver cannot take it now.
+bool WriteThroughSpool(const config::Settings& settings, const config::Target& target,
+                       std::vector<metrics::MetricFamily> families, const DeliveryIo& io,
+                       const PushDeadline& deadline, Logger& log, std::string_view sidecar_text) {
+  const double ended = EndedAt(settings, families);
+  std::optional<metrics::EncodedRequest> request =
+      EncodeWrite(settings, target, std::move(families), sidecar_text, io, log);
+  if (!request) return false;
+  const std::string key = SpoolKey(settings, target);
+  const Spool spool(settings.spool_dir, LastSuccessFamily(settings), key);
+  const metrics::PushParams params = ParamsOf(settings);
+  auto enqueue = [&] {
+    SpooledReport entry;
+    entry.target = key;
+    entry.method = request->method;
+    entry.params = params;
+    entry.ended = ended;
+    entry.request = *request;
+    if (std::string error = spool.Enqueue(entry); !error.empty()) {
+      log.Error("the report for " + TargetName(target) + " is lost: cannot spool it: " + error);
+    } else {
+      log.Warning("report spooled in " + settings.spool_dir + " for " + TargetName(target) +
+                  "; `pushrun flush` or the next run of this group delivers it");
+    }
+    return false;
+  };
+  std::string busy;
+  std::optional<GroupTurn> turn =
+      spool.TakeTurn(params, Spool::Clock::now() + deadline.Remaining(), &busy);
+  if (!turn) {
+    log.Warning("cannot send now: " + busy);
+    return enqueue();
   }
-  const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
+  bool spooled_waiting = false;
+  const config::Target bounded = deadline.Apply(target);
+  const Spool::FlushResult flushed = spool.FlushGroup(
+      [&](const SpooledReport& report) {
+        bool unavailable = false;
+        SendOutcome outcome = SendSpooledReport(deadline.Apply(target), report, &unavailable, io);
+        if (outcome.error.empty()) {
+          log.Info("delivered a spooled report of " + GroupNameOf(report.params) + " to " +
+                   TargetName(target));
+        } else if (!outcome.refused) {
+          spooled_waiting = true;
+        }
+        return outcome;
+      },
+      params, *turn);
+  for (const std::string& error : flushed.errors) log.Error("spooled report: " + error);
+  for (const std::string& moved : flushed.set_aside) log.Warning("spooled report: " + moved);
+  if (spooled_waiting) return enqueue();
+  bool unavailable = false;
+  bool refused = false;
+  if (SendEncodedTo(bounded, *request, ReportKind::kFinal, io, log, &unavailable, &refused)) {
+    turn->RecordDelivered(ended);
+    return true;
+  }
+  if (unavailable) enqueue();
+  return false;
+}
+
+// The final report to one target: to a gateway through its spool (see DeliverFinalReport).
+bool DeliverFinalReportTo(const config::Settings& settings, const config::Target& target,
+                          std::vector<metrics::MetricFamily> families, bool success,
+                          const DeliveryIo& io, const PushDeadline& deadline, Logger& log,
+                          std::string_view sidecar_text) {
+  if (settings.spool_dir.empty() || io.dry_run) {
+    return DeliverToTarget(settings, deadline.Apply(target), std::move(families),
+                           ReportKind::kFinal, success, io, log, nullptr, sidecar_text);
+  }
+  const std::string key = SpoolKey(settings, target);
+  const Spool spool(settings.spool_dir, LastSuccessFamily(settings), key);
   if (std::string problem = spool.CheckPermissions(); !problem.empty()) {
     // Nothing from it is sent and nothing is stored there; the report itself still goes out.
     log.Warning(problem + "; the spool is not used by this run");
-    return DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success,
-                         io, log, nullptr, sidecar_text);
+    return DeliverToTarget(settings, deadline.Apply(target), std::move(families),
+                           ReportKind::kFinal, success, io, log, nullptr, sidecar_text);
+  }
+  if (target.kind == config::TargetKind::kRemoteWrite) {
+    return WriteThroughSpool(settings, target, std::move(families), io, deadline, log,
+                             sidecar_text);
   }
   const metrics::PushParams params = ParamsOf(settings);
   const bool remove = success && settings.delete_on_success;
@@ -169,8 +276,8 @@ bool DeliverFinalReport(const config::Settings& settings,
       spool.TakeTurn(params, Spool::Clock::now() + deadline.Remaining(), &busy);
   if (!turn) {
     log.Warning("cannot send now: " + busy);
-    StoreInSpool(settings, remove ? std::vector<metrics::MetricFamily>{} : families, sidecar_text,
-                 remove, ended, log);
+    StoreInSpool(settings, target, remove ? std::vector<metrics::MetricFamily>{} : families,
+                 sidecar_text, remove, ended, log);
     return false;
   }
 
@@ -179,11 +286,11 @@ bool DeliverFinalReport(const config::Settings& settings,
   const Spool::FlushResult flushed = spool.FlushGroup(
       [&](const SpooledReport& report) {
         bool unavailable = false;
-        SendOutcome outcome = SendSpooledReport(deadline.Apply(settings), report, &unavailable, io);
+        SendOutcome outcome = SendSpooledReport(deadline.Apply(target), report, &unavailable, io);
         if (outcome.error.empty()) {
           log.Info(std::string(report.method == "DELETE" ? "delivered the spooled delete of "
                                                          : "delivered the spooled report of ") +
-                   GroupName(report.params));
+                   GroupNameOf(report.params));
         } else if (unavailable) {
           spooled_waiting = true;
         }
@@ -197,8 +304,8 @@ bool DeliverFinalReport(const config::Settings& settings,
   if (spooled_waiting) {
     // The gateway did not take the older report: this one (or the delete, which replaces it)
     // joins it in the spool, so the two arrive in order.
-    StoreInSpool(settings, remove ? std::vector<metrics::MetricFamily>{} : families, sidecar_text,
-                 remove, ended, log);
+    StoreInSpool(settings, target, remove ? std::vector<metrics::MetricFamily>{} : families,
+                 sidecar_text, remove, ended, log);
     return false;
   }
   std::vector<metrics::MetricFamily> kept;
@@ -206,13 +313,11 @@ bool DeliverFinalReport(const config::Settings& settings,
   if (const double last = turn->last_delivered(); ended < last) {
     // A run that ended later has already delivered its report (this run took long to get
     // here): sending this one would put older values over newer ones.
-    SpooledReport stale{.method = remove                                        ? "DELETE"
-                                  : settings.method == config::PushMethod::kPut ? "PUT"
-                                                                                : "POST",
-                        .params = params,
-                        .body = {},
-                        .path = {},
-                        .ended = ended};
+    SpooledReport stale;
+    stale.target = key;
+    stale.method = remove ? "DELETE" : settings.method == config::PushMethod::kPut ? "PUT" : "POST";
+    stale.params = params;
+    stale.ended = ended;
     if (!remove) {
       stale.body = metrics::WriteText(kept) + std::string(sidecar_text);
       stale.deletions = Deletions(kept);
@@ -232,80 +337,42 @@ bool DeliverFinalReport(const config::Settings& settings,
     return false;
   }
   bool unavailable = false;
-  if (DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success, io,
-                    log, &unavailable, sidecar_text)) {
+  if (DeliverToTarget(settings, deadline.Apply(target), std::move(families), ReportKind::kFinal,
+                      success, io, log, &unavailable, sidecar_text)) {
     turn->RecordDelivered(ended);
     return true;
   }
-  if (unavailable) StoreInSpool(settings, kept, sidecar_text, remove, ended, log);
+  if (unavailable) StoreInSpool(settings, target, kept, sidecar_text, remove, ended, log);
   return false;
 }
 
-int RunFlush(const config::Settings& settings, Logger& log, const RunIo& io) {
-  if (settings.spool_dir.empty()) {
-    log.Error("flush needs a spool directory: give --spool-dir (or PUSHRUN_SPOOL_DIR, spool_dir)");
-    return kExitPushrunError;
+}  // namespace
+
+bool DeliverFinalReport(const config::Settings& settings,
+                        std::vector<metrics::MetricFamily> families, bool success,
+                        const DeliveryIo& io, const PushDeadline& deadline, Logger& log,
+                        std::string_view sidecar_text) {
+  if (settings.targets.empty() || io.dry_run) {
+    return DeliverReport(deadline.Apply(settings), std::move(families), ReportKind::kFinal, success,
+                         io, log, sidecar_text);
   }
-  if (settings.gateway_url.empty()) {
-    log.Error("flush needs a gateway: give --gateway (or PUSHRUN_GATEWAY, [gateway] url)");
-    return kExitPushrunError;
-  }
-  if (!settings.command.empty()) {
-    log.Error("flush takes no command");
-    return kExitPushrunError;
-  }
-  const Spool spool(settings.spool_dir, LastSuccessFamily(settings));
-  if (std::string problem = spool.CheckPermissions(); !problem.empty()) {
-    log.Error(problem + "; nothing was sent");
-    return kExitFailure;
-  }
-  if (io.dry_run) {
-    Spool::Listing listing = spool.List();
-    for (const std::string& problem : listing.problems) log.Warning(problem);
-    for (const SpooledReport& report : listing.reports) {
-      if (io.out == nullptr) break;
-      std::string url;
-      try {
-        url = metrics::RedactUrl(settings.gateway_url) + metrics::GroupPath(report.params);
-      } catch (const metrics::PushError& error) {
-        url = std::string("<invalid group: ") + error.what() + ">";
-      }
-      *io.out << report.method << ' ' << url << "\n\n" << report.body << std::flush;
+  if (settings.targets.size() == 1) {
+    const config::Target& target = settings.targets.front();
+    if (settings.spool_dir.empty()) {
+      // Straight to the target: the plain run's path stays short.
+      return DeliverToTarget(settings, deadline.Apply(target), std::move(families),
+                             ReportKind::kFinal, success, io, log, nullptr, sidecar_text);
     }
-    return listing.problems.empty() ? kExitOk : kExitFailure;
+    return DeliverFinalReportTo(settings, target, std::move(families), success, io, deadline, log,
+                                sidecar_text);
   }
-  std::size_t delivered = 0;
-  const Spool::FlushResult flushed = spool.Flush([&](const SpooledReport& report) {
-    SendOutcome outcome = SendSpooledReport(settings, report);
-    if (outcome.error.empty()) {
-      ++delivered;
-      log.Info("delivered " + report.path + " (" + GroupName(report.params) + ")");
-    }
-    return outcome;
-  });
-  // A group's record stays while its reports may still arrive late; after a week without a
-  // delivery it only takes space (per-run groups would leave one file each).
-  if (const std::size_t pruned = spool.PruneRecords(kRecordLifetime); pruned > 0) {
-    log.Debug("removed " + std::to_string(pruned) + " lock files of groups idle for a week");
-  }
-  for (const std::string& moved : flushed.set_aside) log.Warning(moved);
-  for (const std::string& moved : flushed.superseded) log.Warning(moved);
-  for (const std::string& busy : flushed.busy) log.Info(busy);
-  for (const std::string& error : flushed.errors) log.Error(error);
-  const std::string summary =
-      "flush: " + std::to_string(delivered) + " delivered, " +
-      std::to_string(flushed.set_aside.size()) + " refused and set aside in " +
-      spool.rejected_dir() + ", " + std::to_string(flushed.superseded.size()) +
-      " superseded and set aside in " + spool.superseded_dir() + ", " +
-      std::to_string(flushed.busy.size()) + " left to another pushrun delivering the group, " +
-      std::to_string(flushed.errors.size()) + " left in " + settings.spool_dir;
-  // Set-aside reports were not delivered: say so even without -v, once, with where they are.
-  if (flushed.set_aside.empty() && flushed.superseded.empty()) {
-    log.Info(summary);
-  } else {
-    log.Warning(summary);
-  }
-  return flushed.errors.empty() ? kExitOk : kExitFailure;
+  return ForEveryTarget(
+      settings.targets,
+      [&](const config::Target& target) {
+        return DeliverFinalReportTo(settings, target, families, success, io, deadline, log,
+                                    sidecar_text);
+      },
+      log, "the report");
 }
 
 }  // namespace pushrun::runner

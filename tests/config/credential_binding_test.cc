@@ -88,7 +88,7 @@ TEST_CASE("Credentials: a URL from the environment or a flag does not get [gatew
         "PUSHRUN_GATEWAY";
   }
   SECTION("--gateway") {
-    run.flags.gateway_url = "http://127.0.0.1:9091";
+    run.flags.gateways = std::vector<std::string>{"http://127.0.0.1:9091"};
     advice = "give --bearer-token-file together with --gateway";
   }
   const Settings s = run.Resolve();
@@ -113,7 +113,7 @@ TEST_CASE("Credentials: the same gateway given again keeps them", "[config][cred
   }
   SECTION("as a flag") {
     run.toml = kGatewayWithToken + Job();
-    run.flags.gateway_url = same;
+    run.flags.gateways = std::vector<std::string>{same};
   }
   const Settings s = run.Resolve();
   CHECK(s.push.bearer_token == kToken);
@@ -122,11 +122,12 @@ TEST_CASE("Credentials: the same gateway given again keeps them", "[config][cred
 
 TEST_CASE("Credentials: the default port is the same gateway", "[config][credentials]") {
   Layer flags, file;
-  file.gateway_url = "https://gw.example";
+  file.gateways = std::vector<std::string>{"https://gw.example"};
   file.bearer_token = "t";
-  flags.gateway_url = "https://gw.example:443";
+  flags.gateways = std::vector<std::string>{"https://gw.example:443"};
   CHECK(Resolve({&flags, &file}).push.bearer_token == "t");
-  flags.gateway_url = "http://gw.example:443";  // another scheme: another gateway
+  flags.gateways =
+      std::vector<std::string>{"http://gw.example:443"};  // another scheme: another gateway
   CHECK(Resolve({&flags, &file}).push.bearer_token.empty());
 }
 
@@ -144,7 +145,7 @@ TEST_CASE("Credentials: set together with the overriding URL (or later), they ap
   }
   SECTION("as flags") {
     run.toml = kGatewayWithToken + Job();
-    run.flags.gateway_url = "https://pgw-b.example";
+    run.flags.gateways = std::vector<std::string>{"https://pgw-b.example"};
     run.flags.bearer_token = kToken;
   }
   const Settings s = run.Resolve();
@@ -196,12 +197,12 @@ TEST_CASE("Credentials: basic auth and client certificates are bound too, each a
 TEST_CASE("Credentials: credential headers set with another URL are not sent, others are",
           "[config][credentials]") {
   Layer environment, file;
-  file.gateway_url = "https://pgw-a.example";
+  file.gateways = std::vector<std::string>{"https://pgw-a.example"};
   file.headers = {{"Authorization", "Bearer abc"},
                   {"X-Api-Key", "k123"},
                   {"X-Tenant", "blue"},
                   {"Proxy-Authorization", "Basic cHJveHk="}};  // the proxy's, not the gateway's
-  environment.gateway_url = "https://pgw-b.example";
+  environment.gateways = std::vector<std::string>{"https://pgw-b.example"};
   const Settings s = Resolve({&environment, &file});
   CHECK(s.push.headers ==
         metrics::Headers{{"Proxy-Authorization", "Basic cHJveHk="}, {"X-Tenant", "blue"}});

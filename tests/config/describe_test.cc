@@ -12,7 +12,7 @@ namespace {
 TEST_CASE("DescribeSettings: secrets are shown as <set>, never their value",
           "[config][describe][secrets]") {
   Layer layer;
-  layer.gateway_url = "https://gw.example:9091/prefix";
+  layer.gateways = std::vector<std::string>{"https://gw.example:9091/prefix"};
   layer.job = "backup";
   layer.grouping = {{"env", "prod"}};
   layer.command = std::vector<std::string>{"/bin/backup", "--full"};

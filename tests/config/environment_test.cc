@@ -39,7 +39,7 @@ TEST_CASE("Environment: PUSHRUN_* variables fill the environment layer", "[confi
       {"PUSHRUN_LOCK_FILE", ""},  // empty: says nothing
   });
   CHECK(env.config_path == "/etc/pushrun/fleet.toml");
-  CHECK(env.layer.gateway_url == "http://127.0.0.1:9091");
+  CHECK(env.layer.gateways == std::vector<std::string>{"http://127.0.0.1:9091"});
   CHECK(env.layer.job == "backup");
   CHECK(env.layer.grouping ==
         std::map<std::string, std::string>{{"db", "main"}, {"empty", ""}, {"env", "prod"}});

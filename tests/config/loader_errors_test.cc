@@ -28,9 +28,10 @@ TEST_CASE("Config file: each mistake is reported at its line, column and key pat
       {"duplicate key", "[gateway]\nretries = 1\nretries = 2\n", 3, 11, "",
        "cannot redefine existing integer 'retries'"},
       {"unknown table", "[gatway]\nurl = \"http://a:9091\"\n", 1, 2, "gatway",
-       "(allowed: gateway, defaults, jobs)"},
+       "unknown table \"gatway\"; did you mean \"gateway\"? (allowed: gateway, remote_write, "
+       "defaults, jobs)"},
       {"unknown key", "[gateway]\nurll = \"http://a:9091\"\n", 2, 1, "gateway.urll",
-       "unknown key \"urll\" (allowed: url, timeout,"},
+       "unknown key \"urll\"; did you mean \"url\"? (allowed: url, timeout,"},
       {"wrong type", "[gateway]\nretries = \"3\"\n", 2, 11, "gateway.retries",
        "expected an integer, got a string"},
       {"retries out of range", "[gateway]\nretries = 1000\n", 2, 11, "gateway.retries",
@@ -212,6 +213,24 @@ TEST_CASE("Config file: the list of mistakes stops at a cap", "[config][loader]"
     CHECK(Lines(what) == 21);
     CHECK_THAT(what, Catch::EndsWith("more errors not shown (the first 20 are above)"));
   }
+}
+
+TEST_CASE("Config file: an unknown key gets a \"did you mean\" only when one is close",
+          "[config][loader]") {
+  auto message = [](const std::string& key) {
+    try {
+      ParseConfig("[defaults]\n" + key + " = 1\n", "fleet.toml", NoEnvironment);
+    } catch (const ConfigError& error) {
+      return error.message();
+    }
+    return std::string("accepted");
+  };
+  CHECK(message("timout") == "unknown key \"timout\"; did you mean \"timeout\"?");
+  CHECK(message("prefx") == "unknown key \"prefx\"; did you mean \"prefix\"?");
+  CHECK(message("colour") == "unknown key \"colour\"");
+  // A long key is no typo and gets no suggestion (nor the cost of computing one).
+  const std::string long_key(100, 'k');
+  CHECK(message(long_key) == "unknown key \"" + long_key + "\"");
 }
 
 }  // namespace

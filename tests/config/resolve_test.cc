@@ -34,7 +34,7 @@ struct Setting {
 std::vector<Setting> Settings_() {
   return {
       {"gateway URL",
-       [](Layer& l, const std::string& v) { l.gateway_url = v; },
+       [](Layer& l, const std::string& v) { l.gateways = std::vector<std::string>{v}; },
        "PUSHRUN_GATEWAY",
        [](const std::string& v) { return v; },
        [](const std::string& v, bool defaults) {

@@ -117,6 +117,45 @@ TEST_CASE("Curl transport: a Send after Prepare reaches the gateway by name",
   CHECK(server.requests()[0].body == "a 1\n");
 }
 
+TEST_CASE("Curl transport: the handles Prepare set up carry the method, headers and body of the "
+          "Send that takes them",
+          "[metrics][transport]") {
+  FaultServer server({ScriptedResponse::Status(202), ScriptedResponse::Status(200)});
+  auto transport = MakeCurlTransport();
+  // Prepared as a POST, as pushrun prepares its final push; sent as a DELETE without a body,
+  // then as a PUT with a header: nothing of the prepared request's shape may stick.
+  transport->Prepare(Post(server.url()));
+  HttpRequest remove = Post(server.url(), "");
+  remove.method = "DELETE";
+  CHECK(transport->Send(remove).status == 202);
+  HttpRequest put = Post(server.url(), "b 2\n");
+  put.method = "PUT";
+  put.headers = {{"X-Scope-OrgID", "team-a"}};
+  CHECK(transport->Send(put).status == 200);
+  REQUIRE(server.request_count() == 2);
+  const auto requests = server.requests();
+  CHECK(requests[0].method == "DELETE");
+  CHECK(requests[0].body.empty());
+  CHECK(requests[0].Header("content-length").empty());
+  CHECK(requests[1].method == "PUT");
+  CHECK(requests[1].body == "b 2\n");
+  CHECK(requests[1].Header("x-scope-orgid") == "team-a");
+}
+
+TEST_CASE("Curl transport: handles prepared for one gateway never carry a request to another",
+          "[metrics][transport]") {
+  FaultServer prepared({ScriptedResponse::Status(200)});
+  FaultServer other({ScriptedResponse::Status(200)});
+  auto transport = MakeCurlTransport();
+  transport->Prepare(Post(prepared.url()));
+  CHECK(transport->Send(Post(other.url())).status == 200);
+  CHECK(other.request_count() == 1);
+  CHECK(prepared.request_count() == 0);
+  // Still there for the request they were made for.
+  CHECK(transport->Send(Post(prepared.url())).status == 200);
+  CHECK(prepared.request_count() == 1);
+}
+
 TEST_CASE("Pushgateway: a cancellation stops the waits between retries", "[metrics][push]") {
   ScriptedResponse busy = ScriptedResponse::Status(503);
   busy.headers = {{"Retry-After", "30"}};

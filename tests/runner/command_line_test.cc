@@ -299,3 +299,18 @@ TEST_CASE("Command line: \"--job=\" is an empty value, and the next word is not 
   CHECK(result.line.Value(Option::kJob).empty());
   CHECK(result.line.verb() == Verb::kDelete);
 }
+
+TEST_CASE("Command line: --gateway and --remote-write repeat, each list in the order given",
+          "[runner][cli][targets]") {
+  const Words words({"--remote-write", "http://r1/api/v1/write", "--gateway", "http://g1:9091",
+                     "--gateway=http://g2:9091", "delete", "--remote-write",
+                     "http://r2/api/v1/write"});
+  const CommandLineResult result = words.Parse();
+  REQUIRE(result.ok());
+  CHECK(result.line.Values(Option::kGateway) ==
+        std::vector<std::string>{"http://g1:9091", "http://g2:9091"});
+  CHECK(result.line.Values(Option::kRemoteWrite) ==
+        std::vector<std::string>{"http://r1/api/v1/write", "http://r2/api/v1/write"});
+  CHECK(pushrun::runner::SpecOf(Option::kGateway).kind == OptionKind::kRepeatableValue);
+  CHECK(pushrun::runner::SpecOf(Option::kRemoteWrite).kind == OptionKind::kRepeatableValue);
+}

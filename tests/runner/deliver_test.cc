@@ -60,7 +60,9 @@ std::vector<MetricFamily> Report(double exit_code) {
 
 Settings GatewaySettings(const std::shared_ptr<FakeTransport>& /*transport*/) {
   Settings settings;
-  settings.gateway_url = "http://127.0.0.1:9091";
+  settings.targets = {{.kind = pushrun::config::TargetKind::kPushgateway,
+                       .url = "http://127.0.0.1:9091",
+                       .push = {}}};
   settings.job = "backup";
   settings.grouping = {{"db", "main"}};
   return settings;
@@ -141,7 +143,7 @@ TEST_CASE("Deliver: a sidecar's text follows the report as is; refused, it is le
     std::ostringstream err;
     Logger log(err);
     CHECK(DeliverReport(GatewaySettings(transport), Report(0), ReportKind::kFinal, true,
-                        Via(transport), log, nullptr, sidecar));
+                        Via(transport), log, sidecar));
     REQUIRE(transport->requests.size() == 1);
     CHECK(transport->requests[0].body == pushrun::metrics::WriteText(Report(0)) + sidecar);
   }
@@ -150,7 +152,7 @@ TEST_CASE("Deliver: a sidecar's text follows the report as is; refused, it is le
     std::ostringstream err;
     Logger log(err);
     CHECK_FALSE(DeliverReport(GatewaySettings(transport), Report(0), ReportKind::kFinal, true,
-                              Via(transport), log, nullptr, sidecar));
+                              Via(transport), log, sidecar));
     REQUIRE(transport->requests.size() == 2);
     CHECK_THAT(transport->requests[0].body, Catch::EndsWith(sidecar));
     CHECK(transport->requests[1].body == pushrun::metrics::WriteText(Report(0)));
@@ -161,7 +163,6 @@ TEST_CASE("Deliver: a sidecar's text follows the report as is; refused, it is le
 TEST_CASE("Deliver: a dry run prints method, URL and body and sends nothing", "[runner][deliver]") {
   auto transport = std::make_shared<FakeTransport>();
   Settings settings = GatewaySettings(transport);
-  settings.gateway_url = "http://127.0.0.1:9091";
   std::ostringstream out;
   Logger log(std::cerr);
   CHECK(DeliverReport(

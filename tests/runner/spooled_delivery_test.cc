@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "pushrun/runner/app.h"
 #include "pushrun/runner/overlap.h"
 #include "pushrun/runner/report.h"
 #include "support/fault_server.h"
@@ -59,12 +60,14 @@ SpooledReport Nightly(std::string method, std::string body) {
 
 Settings SettingsFor(const std::string& url, const std::string& spool_dir) {
   Settings settings;
-  settings.gateway_url = url;
+  pushrun::config::Target gateway{
+      .kind = pushrun::config::TargetKind::kPushgateway, .url = url, .push = {}};
+  gateway.push.retry.max_retries = 0;
+  gateway.push.timeout = milliseconds(2000);
+  settings.targets = {gateway};
   settings.job = "nightly";
   settings.grouping = {{"db", "main"}};
   settings.spool_dir = spool_dir;
-  settings.push.retry.max_retries = 0;
-  settings.push.timeout = milliseconds(2000);
   settings.push_deadline = milliseconds(2000);
   return settings;
 }
@@ -78,11 +81,14 @@ std::size_t SpooledCount(const std::string& dir) {
 TEST_CASE("Push deadline: every push gets what is left of one budget, at least 1 ms",
           "[runner][spool]") {
   Settings settings;
+  settings.targets.resize(2);
   const PushDeadline deadline(milliseconds(300));
-  CHECK(deadline.Apply(settings).push.retry.deadline <= milliseconds(300));
-  CHECK(deadline.Apply(settings).push.retry.deadline > milliseconds(0));
+  for (const auto& target : deadline.Apply(settings).targets) {
+    CHECK(target.push.retry.deadline <= milliseconds(300));
+    CHECK(target.push.retry.deadline > milliseconds(0));
+  }
   const PushDeadline spent(milliseconds(0));
-  CHECK(spent.Apply(settings).push.retry.deadline == milliseconds(1));
+  CHECK(spent.Apply(settings.targets[1]).push.retry.deadline == milliseconds(1));
 }
 
 TEST_CASE("Spooled delivery: a report the gateway cannot take is spooled, with a warning",
@@ -174,8 +180,8 @@ TEST_CASE("Spooled delivery: a gateway that never answers ends the delivery at t
   std::ostringstream err;
   Logger log(err);
   Settings settings = SettingsFor(server.url(), dir.path);
-  settings.push.timeout = milliseconds(10'000);
-  settings.push.retry.max_retries = 5;
+  settings.targets[0].push.timeout = milliseconds(10'000);
+  settings.targets[0].push.retry.max_retries = 5;
   settings.push_deadline = milliseconds(700);
   // A spooled report for the group too: flush and push share the one deadline.
   REQUIRE(Spool(dir.path, "x").Store(Nightly("POST", "# TYPE a gauge\na 1\n")).empty());
@@ -218,7 +224,7 @@ TEST_CASE("pushrun flush: delivers everything, skips foreign files, exit 1 while
     settings.spool_dir.clear();
     CHECK(RunFlush(settings, log) == 125);
     settings.spool_dir = dir.path;
-    settings.gateway_url.clear();
+    settings.targets.clear();
     CHECK(RunFlush(settings, log) == 125);
   }
 }
@@ -515,7 +521,7 @@ TEST_CASE("Spooled delivery: a run of a group waits for a flush sending the grou
     spool.Flush([&](const SpooledReport& report) {
       sending = true;
       std::this_thread::sleep_for(milliseconds(500));  // the slow path
-      return pushrun::runner::SendSpooledReport(settings, report);
+      return pushrun::runner::SendSpooledReport(settings.targets[0], report);
     });
   });
   while (!sending) std::this_thread::sleep_for(milliseconds(1));

@@ -2,6 +2,7 @@
 // The umbrella header of libpushrun's metrics library.
 
 #include "pushrun/metrics/collectable.h"
+#include "pushrun/metrics/encoded_request.h"
 #include "pushrun/metrics/error.h"
 #include "pushrun/metrics/exposition.h"
 #include "pushrun/metrics/family.h"

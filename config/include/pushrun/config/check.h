@@ -4,10 +4,14 @@
 // run could not use is refused here, before the command starts, and `pushrun check` refuses
 // exactly what a run would.
 //
-// Limits: every duration at most kMaxDuration (so none overflows a clock); push_timeout,
+// Limits: every gateway and receiver URL as CheckGatewayUrl allows it, and no gateway twice
+// in a list; every duration at most kMaxDuration (so none overflows a clock); push_timeout,
 // connect_timeout and push_deadline above zero; sidecar_max_bytes and max_series at least 1;
-// headers as metrics::CheckHeader allows them; a user name without
-// ':'; secrets (passwords, tokens) without CR, LF or NUL.
+// headers as metrics::CheckHeader allows them; a user name without ':'; secrets (passwords,
+// tokens) without CR, LF or NUL. A remote-write receiver, whose settings all come from one
+// place, also: a URL at all, a username only with a password and not with a bearer token.
+// (What only conflicts once the layers are combined, such as the gateway's username from one
+// layer and password from none, is refused by Resolve.)
 
 #include <functional>
 #include <string>

@@ -18,9 +18,29 @@ using Duration = std::chrono::milliseconds;
 enum class PushMethod { kPost, kPut };
 enum class LogFormat { kText, kJson };
 
+// One Prometheus remote-write receiver as a layer names it: its write URL and its own
+// credentials, headers and TLS (nothing of the gateway's, nor of another receiver's).
+// (Every member has an initializer, so that `{.url = "..."}` names only what it sets.)
+struct RemoteWriteLayer {
+  std::string url{};
+  std::map<std::string, std::string> headers{};
+  std::optional<std::string> username{};
+  std::optional<std::string> password{};      // the secret itself, already read from file/env
+  std::optional<std::string> bearer_token{};  // likewise
+  std::optional<std::string> ca_file{};
+  std::optional<std::string> cert_file{};
+  std::optional<std::string> key_file{};
+  std::optional<bool> insecure_skip_verify{};
+};
+
 // One source of settings. Every field is optional: unset means "this layer says nothing".
 struct Layer {
-  std::optional<std::string> gateway_url;
+  // Pushgateway base URLs. A layer that sets them gives the whole list (an empty one: no
+  // gateway); lists do not merge across layers. The gateway credentials, headers and TLS below
+  // apply to each of these.
+  std::optional<std::vector<std::string>> gateways;
+  // Remote-write receivers, each with its own settings; the whole list, like `gateways`.
+  std::optional<std::vector<RemoteWriteLayer>> remote_write;
   std::optional<std::string> job;
   std::map<std::string, std::string> grouping;
   std::optional<PushMethod> method;
@@ -41,9 +61,11 @@ struct Layer {
   std::optional<std::vector<std::string>> command;
   std::optional<bool> keep_env;  // pass the whole environment to the command, as given
   // Names of the environment variables this layer read a credential from (password_env,
-  // bearer_token_env): the command does not see them unless keep_env.
+  // bearer_token_env, the gateway's or a receiver's): the command does not see them unless
+  // keep_env.
   std::vector<std::string> credential_env;
-  // Push client settings.
+  // Push client settings. Timeouts, retries and the proxy apply to every target; headers,
+  // credentials and TLS to the gateways only.
   std::optional<Duration> push_timeout;
   std::optional<Duration> connect_timeout;
   std::optional<Duration> push_deadline;
@@ -135,12 +157,20 @@ struct LayerOrigin {
 // Layers from most to least important: {flags, environment, job table, [defaults]}.
 // `origins` (parallel to the layers, may be shorter) only name the layers in warnings.
 //
-// Credentials (basic auth, bearer token, client certificate and key, credential headers)
-// are bound to the gateway URL in effect where they were set: the URL of the same layer, else
-// of the nearest less important layer that sets one. When the winning URL comes from a more
-// important layer and is a different gateway, they are left out and Settings::warnings says
-// so. Credentials set where no URL is in effect are not bound. The CA file is not a secret
-// and applies whatever the URL.
+// Gateways: the list of the most important layer that sets one; remote-write receivers
+// likewise. Targets: the gateways, then the receivers, in the order given.
+//
+// Gateway credentials (basic auth, bearer token, client certificate and key, credential
+// headers) are bound to the gateway URLs in effect where they were set: the list of the same
+// layer, else of the nearest less important layer that sets one. Each winning gateway that is
+// not in that list (the same gateway written differently counts as in it) gets them left out,
+// and Settings::warnings says so. Credentials set where no list is in effect are not bound.
+// The CA file is not a secret and applies whatever the URL. A receiver gets only what its own
+// entry sets, plus the run's timeouts, retries, deadline and proxy.
+//
+// Throws ConfigError for settings that only conflict once combined: a username without a
+// password (or the other way round), basic auth together with a bearer token, and
+// delete_on_success with remote-write receivers but no gateway.
 Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
                  const std::vector<LayerOrigin>& origins = {});
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pushrun/config/settings.h"
 
@@ -29,8 +30,27 @@ std::optional<bool> ParseBool(std::string_view text, std::string* error);
 std::optional<PushMethod> ParseMethod(std::string_view text, std::string* error);
 std::string_view MethodName(PushMethod method);  // "post" / "put"
 
-// A Pushgateway base URL; returns it unchanged when metrics::ParseGatewayUrl accepts it.
+inline constexpr std::string_view kUrlListSyntax =
+    "URLs separated by spaces, each http://host[:port][/path] or https://host[:port][/path], "
+    "without user:password@, query or fragment";
+
+// A Pushgateway base URL or a remote-write URL; returns it unchanged when
+// metrics::ParseGatewayUrl accepts it.
 std::optional<std::string> CheckGatewayUrl(std::string_view url, std::string* error);
+
+// Several URLs in one environment variable, separated by spaces, tabs or newlines (a URL
+// holds none of these, while it may hold commas), each one checked as CheckGatewayUrl does.
+// The empty list when `text` has only blanks.
+std::optional<std::vector<std::string>> ParseUrlList(std::string_view text, std::string* error);
+
+// A URL as far as it names a server: scheme and host case-insensitive, the scheme's default
+// port implied, trailing slashes ignored. So the same gateway written twice ("https://GW:443/"
+// and "https://gw") is one gateway. A URL that metrics::ParseGatewayUrl refuses is its own key.
+std::string UrlKey(std::string_view url);
+
+// A URL safe to print: what metrics::ParseGatewayUrl understood of it (no userinfo, query or
+// fragment), or "(a URL that is not valid)" when it refuses it.
+std::string PrintableUrl(std::string_view url);
 
 // A grouping label name: a valid user label name other than "job".
 bool IsValidGroupingName(std::string_view name);

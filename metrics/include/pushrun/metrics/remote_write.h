@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "pushrun/metrics/encoded_request.h"
 #include "pushrun/metrics/family.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/registry.h"
@@ -55,6 +56,12 @@ class RemoteWriter {
   PushResult Write(const RemoteWriteParams& params) const;
   PushResult Write(const RemoteWriteParams& params, std::span<const MetricFamily> extra) const;
   std::future<PushResult> WriteAsync(RemoteWriteParams params) const;
+
+  // The request Write would send (the WriteRequest snappy-compressed, with the remote-write
+  // headers; timestamp 0 is replaced by the time of this call), to be sent later with
+  // SendEncoded. Throws PushError(kValidation) as Write does.
+  EncodedRequest Encode(const RemoteWriteParams& params,
+                        std::span<const MetricFamily> extra = {}) const;
 
   // Connects ahead of a later Write, as Pushgateway::Prepare does. Never throws.
   void Prepare() const noexcept;

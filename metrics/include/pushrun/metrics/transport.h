@@ -117,9 +117,10 @@ class Transport {
 // The libcurl transport, the one every client uses unless given another: http and https,
 // TLS options, proxies (the request's, else http_proxy / https_proxy / no_proxy as curl reads
 // them). libcurl is loaded (dlopen of libcurl.so.4) on the first Prepare or Send, not when the
-// program starts. Prepare loads it and resolves the gateway's host name; a Send within
-// kPreparedConnectionLifetime connects to those addresses without resolving again. One
-// instance serves the whole program.
+// program starts. Prepare loads it, resolves the gateway's host name and sets up the handles
+// of a request to that URL; a Send within kPreparedConnectionLifetime connects to those
+// addresses without resolving again, and the first Send with the same URL, proxy and TLS
+// options takes those handles. One instance serves the whole program.
 std::shared_ptr<Transport> MakeCurlTransport();
 
 }  // namespace pushrun::metrics

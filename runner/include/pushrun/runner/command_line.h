@@ -33,6 +33,7 @@ enum class Option {
   kKeepEnv,
   // Report
   kGateway,
+  kRemoteWrite,
   kJob,
   kGrouping,
   kMethod,

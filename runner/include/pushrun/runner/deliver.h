@@ -1,22 +1,27 @@
 #pragma once
-// Where a report goes once it is built: the Pushgateway (POST by default, PUT with
-// --method put, DELETE with --delete-on-success after a success), a node_exporter textfile
-// (--textfile-dir, written atomically), or, with neither configured, stderr. --dry-run prints
-// what would be sent instead of sending it. Failures are logged and returned, never thrown:
-// whether they change the exit status is the caller's decision.
+// Where a report goes once it is built: every target of the run, at once (Pushgateways: POST by
+// default, PUT with --method put, DELETE with --delete-on-success after a success; remote-write
+// receivers: a WriteRequest stamped with the run's end time), else a node_exporter textfile
+// (--textfile-dir, written atomically), else stderr. --dry-run prints what would be sent instead
+// of sending it. Failures are logged and returned, never thrown: whether they change the exit
+// status is the caller's decision.
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pushrun/config/settings.h"
+#include "pushrun/metrics/encoded_request.h"
 #include "pushrun/metrics/family.h"
 #include "pushrun/metrics/pushgateway.h"
 #include "pushrun/metrics/transport.h"
 #include "pushrun/runner/log.h"
+#include "pushrun/runner/targets.h"
 
 namespace pushrun::runner {
 
@@ -34,8 +39,14 @@ struct DeliveryIo {
   std::shared_ptr<metrics::Cancellation> cancellation{};
 };
 
-// The client options of `settings`, with the transport and cancellation of `io`.
-metrics::PushOptions PushOptionsOf(const config::Settings& settings, const DeliveryIo& io);
+// The client options of one target, with the transport and cancellation of `io`.
+metrics::PushOptions PushOptionsOf(const config::PushSettings& push, const DeliveryIo& io);
+
+// When the reported run ended, in Unix milliseconds: its <prefix>_end_timestamp_seconds, or now
+// for a report without one (start, heartbeat, skipped, delete). Remote write stamps every sample
+// with it; the spool orders a group's reports by it.
+std::int64_t ReportTimeMs(const std::string& prefix,
+                          const std::vector<metrics::MetricFamily>& families);
 
 enum class ReportKind {
   kStart,    // --push-start: always merged (POST), so it never drops the last success time
@@ -43,21 +54,45 @@ enum class ReportKind {
   kSkipped,  // --lock was held: merged like kStart; only to a gateway or textfile, never stderr
 };
 
-// Delivers `families` as `settings` say. `success` selects --delete-on-success for a final
-// report. Returns whether it was delivered (a dry run counts as delivered). When it was not
-// and `unavailable` is given, it says whether the gateway could not take it for now (transport
-// error, or 408/429/5xx after the retries: worth spooling) rather than refused it.
-// `sidecar_text`, for a gateway only: a checked sidecar's text (SidecarResult::text), sent as
-// is after `families`; a refused push is repeated without it, as without sidecar families.
+// Delivers `families` to one target, with the target's own client settings (the caller sets
+// their retry deadline). `success` selects --delete-on-success for a final report to a gateway
+// (a remote-write receiver keeps its samples: it gets the report). Returns whether it was
+// delivered (a dry run counts as delivered). When it was not and `unavailable` is given, it
+// says whether the target could not take it for now (transport error, or 408/429/5xx after the
+// retries: worth spooling) rather than refused it. `sidecar_text`: a checked sidecar's text
+// (SidecarResult::text), sent as is after `families` to a gateway (parsed for a receiver); a
+// push a gateway refuses is repeated without it, as without sidecar families. Families without
+// samples are deletions (AppendDeletions): gateways only.
+bool DeliverToTarget(const config::Settings& settings, const config::Target& target,
+                     std::vector<metrics::MetricFamily> families, ReportKind kind, bool success,
+                     const DeliveryIo& io, Logger& log, bool* unavailable = nullptr,
+                     std::string_view sidecar_text = {});
+
+// The request a report makes to a remote-write receiver (as DeliverToTarget would send it), for
+// the spool to keep as it will be sent; nothing when it cannot be built (logged).
+std::optional<metrics::EncodedRequest> EncodeWrite(const config::Settings& settings,
+                                                   const config::Target& target,
+                                                   std::vector<metrics::MetricFamily> families,
+                                                   std::string_view sidecar_text,
+                                                   const DeliveryIo& io, Logger& log);
+
+// Sends a request kept as it will be sent to `target` with the target's client options, and
+// logs as DeliverToTarget does. `unavailable` as there; `refused`: the target answered no.
+bool SendEncodedTo(const config::Target& target, const metrics::EncodedRequest& request,
+                   ReportKind kind, const DeliveryIo& io, Logger& log, bool* unavailable,
+                   bool* refused);
+
+// Delivers `families` to every target of `settings` in parallel (ForEveryTarget), each with its
+// own retries within its client settings' deadline; with no target, to the textfile directory,
+// else (a final report) to io.fallback_out. Returns whether every target got it; -v says which.
 bool DeliverReport(const config::Settings& settings, std::vector<metrics::MetricFamily> families,
                    ReportKind kind, bool success, const DeliveryIo& io, Logger& log,
-                   bool* unavailable = nullptr, std::string_view sidecar_text = {});
+                   std::string_view sidecar_text = {});
 
-// Gives the next push to the gateway of `settings` a head start: loads libcurl and resolves the
-// gateway's name, on a detached thread. Nothing waits for that thread: a slow name server
-// delays neither the command nor pushrun's exit. Without a gateway, or for a dry run, it does
-// nothing.
-void PrepareGateway(const config::Settings& settings, const DeliveryIo& io);
+// Gives the next push to every target a head start: loads libcurl and resolves each target's
+// name, on detached threads. Nothing waits for them: a slow name server delays neither the
+// command nor pushrun's exit. Without targets, or for a dry run, it does nothing.
+void PrepareTargets(const config::Settings& settings, const DeliveryIo& io);
 
 // Whether a failed push might succeed later: the gateway was unreachable or answered with a
 // status the client retries (408, 429, 5xx). Other 4xx are refusals no retry changes.

@@ -41,5 +41,8 @@ std::ostream& StandardOutput();
 // The process's standard error (fd 2), built on first use. Unit-buffered: every output
 // operation reaches the descriptor at once.
 std::ostream& StandardError();
+// Flushes whichever of the two has been built, without building the other; for ending the
+// process without running static destructors.
+void FlushStandardStreams();
 
 }  // namespace pushrun::runner

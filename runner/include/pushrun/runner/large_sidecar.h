@@ -26,7 +26,8 @@ struct LargeSidecar {
   bool delivered = false;  // the report and the sidecar are on the gateway
 };
 
-// Whether a final report may go this way: to a gateway, for real, with a POST or PUT (not
+// Whether a final report may go this way: to one gateway, the run's only target, for real, with a
+// POST or PUT (not
 // --delete-on-success after a success), without gzip (kept as the user asked) and without a
 // spool (whose older report must arrive first, and which keeps text).
 bool CanSendLargeSidecar(const config::Settings& settings, bool success, const DeliveryIo& io);

@@ -1,9 +1,10 @@
 #pragma once
 // The heartbeats of one wrapped run (--heartbeat): once the command has started, a running
-// report every interval to the run's target (the gateway, always POST, or the textfile,
-// rewritten atomically), with the live resources of pushrun's process tree and the sidecar's
-// last valid snapshot. A heartbeat is never retried (the next one supersedes it) and never
-// waits longer than one request timeout, so Stop() before the final report returns within it.
+// report every interval to every target of the run at once (gateways: always POST; remote-write
+// receivers: stamped with the beat's time), or to the textfile (rewritten atomically), with the
+// live resources of pushrun's process tree and the sidecar's last valid snapshot. A heartbeat is
+// never retried (the next one supersedes it) and never waits longer than one request timeout, so
+// Stop() before the final report returns within it.
 
 #include <map>
 #include <memory>
@@ -40,7 +41,7 @@ class RunHeartbeat {
   Logger& log_;
 };
 
-// Whether `settings` ask for heartbeats and have somewhere to send them (a gateway or a
+// Whether `settings` ask for heartbeats and have somewhere to send them (a target or a
 // textfile directory; a dry run sends none).
 bool WantsHeartbeat(const config::Settings& settings, bool dry_run);
 

@@ -16,14 +16,19 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "pushrun/metrics/encoded_request.h"
 #include "pushrun/metrics/family.h"
 #include "pushrun/metrics/pushgateway.h"
 
 namespace pushrun::runner {
 
 struct SpooledReport {
+  // The target it goes to (Spool's `target`); "" for the first gateway, as in every file
+  // written before targets.
+  std::string target;
   std::string method;  // "POST", "PUT" or "DELETE" (a --delete-on-success delete: no body)
   metrics::PushParams params;
   std::string body;  // text format 0.0.4; empty for a DELETE
@@ -36,6 +41,9 @@ struct SpooledReport {
   // When the run it reports on ended (Unix seconds): orders the reports of a group. 0 for a
   // file spooled by a pushrun that did not record it: sent, never judged superseded.
   double ended = 0;
+  // A request kept as it will be sent (Spool::Enqueue; a remote-write target's), without
+  // credentials: sent as it is, never parsed or built again. `body` and `deletions` are unused.
+  std::optional<metrics::EncodedRequest> request{};
 };
 
 // The right to deliver the reports of one (target, group), held from Spool::TakeTurn to
@@ -95,6 +103,13 @@ class Spool {
   // with a body.
   std::string Store(const SpooledReport& report) const;
 
+  // Appends a request kept as it will be sent (`entry.request`, with its group and ended) to
+  // the queue of its (target, group): a remote-write receiver needs every report's samples, in
+  // the order they were taken, so nothing is merged. Flush sends the queue first in, first out
+  // and sets a request the target refuses for good aside in rejected_dir() with the answer.
+  // Creates the directory (0700) if needed. Returns "" or what failed.
+  std::string Enqueue(const SpooledReport& entry) const;
+
   struct Listing {
     std::vector<SpooledReport> reports;
     std::vector<std::string> problems;  // corrupt or foreign files: reported, never deleted
@@ -147,6 +162,16 @@ class Spool {
   void DeliverHeld(const SpooledReport& report, GroupTurn& turn, const Sender& send,
                    FlushResult& result) const;
   std::string FileName(const metrics::PushParams& group) const;
+
+  // Sends a queue's entries in order (see Enqueue) and files the outcome in `result`.
+  void DeliverQueue(const std::vector<SpooledReport>& entries, GroupTurn& turn, const Sender& send,
+                    FlushResult& result) const;
+  // Writes `entry` with the target's `answer` into rejected_dir(); "" or what failed.
+  std::string Reject(const SpooledReport& entry, std::string_view answer,
+                     std::string* moved_to) const;
+  // Removes the first `count` entries of `sent` from their queue file, if it still starts with
+  // them; "" or what failed.
+  std::string DropFront(const std::vector<SpooledReport>& sent, std::size_t count) const;
 
   // Removes `delivered.path` if it still holds exactly `delivered` (not a newer report that
   // was stored while it was being sent). "" or what failed.

@@ -1,8 +1,8 @@
 #pragma once
-// A run's report when the gateway may be away: every push of the run shares one deadline
-// (--push-deadline, counted from the end of the command), the group's spooled report goes out
-// first, and a report the gateway could not take is stored in the spool (--spool-dir) for
-// `pushrun flush` or the group's next run. Also the `flush` verb itself.
+// A run's report when a target may be away: every target gets the whole --push-deadline
+// (counted from the end of the command), in parallel; per (target, group), the spooled report
+// goes out first, and a report the gateway could not take is stored in the spool (--spool-dir)
+// for `pushrun flush` (verbs/flush.cc) or the group's next run.
 
 #include <chrono>
 #include <string_view>
@@ -10,7 +10,6 @@
 
 #include "pushrun/config/settings.h"
 #include "pushrun/metrics/family.h"
-#include "pushrun/runner/app.h"
 #include "pushrun/runner/deliver.h"
 #include "pushrun/runner/log.h"
 #include "pushrun/runner/spool.h"
@@ -23,8 +22,9 @@ class PushDeadline {
   using Clock = std::chrono::steady_clock;
   explicit PushDeadline(config::Duration budget) : end_(Clock::now() + budget) {}
 
-  // `settings` with the client's retry deadline set to what is left of the budget (at least
-  // 1 ms, so the client never falls back to its own default).
+  // `target` (every target of `settings`) with the client's retry deadline set to what is left
+  // of the budget (at least 1 ms, so the client never falls back to its own default).
+  config::Target Apply(config::Target target) const;
   config::Settings Apply(const config::Settings& settings) const;
   config::Duration Remaining() const;
 
@@ -32,15 +32,26 @@ class PushDeadline {
   Clock::time_point end_;
 };
 
+// How long `pushrun flush` keeps the record of a group that delivers nothing (Spool::PruneRecords).
+inline constexpr std::chrono::seconds kRecordLifetime = std::chrono::hours(24 * 7);
+
+// job="...", name="value"...: a group in messages.
+std::string GroupName(const metrics::PushParams& params);
+
 // The family the spool keeps from an older report: "<prefix>_last_success_timestamp_seconds".
 std::string LastSuccessFamily(const config::Settings& settings);
 
-// Delivers the final report of a run. With a gateway and a spool directory (and not a dry run):
-// first the group's spooled report, then this one; if the gateway cannot take this one (or the
-// spooled one, which must not arrive after it), this one is stored in the spool, merged, and
-// a warning says so. The same holds for the delete of a successful run with
-// --delete-on-success: it is spooled as a DELETE. Returns whether this report reached its
-// destination now. `sidecar_text` as in DeliverReport.
+// The spool's name for a target (Spool's `target`): "" for the run's first gateway, whose
+// entries keep the file names of spools written before targets; the target's name otherwise.
+std::string SpoolKey(const config::Settings& settings, const config::Target& target);
+
+// Delivers the final report of a run to every target in parallel (ForEveryTarget). For each
+// gateway, with a spool directory (and not a dry run): first the (target, group)'s spooled
+// report, then this one; if the gateway cannot take this one (or the spooled one, which must
+// not arrive after it), this one is stored in the spool, merged, and a warning says so. The
+// same holds for the delete of a successful run with --delete-on-success: it is spooled as a
+// DELETE (remote-write receivers get the report). Returns whether every target has this
+// report now. `sidecar_text` as in DeliverToTarget.
 bool DeliverFinalReport(const config::Settings& settings,
                         std::vector<metrics::MetricFamily> families, bool success,
                         const DeliveryIo& io, const PushDeadline& deadline, Logger& log,
@@ -52,18 +63,10 @@ bool DeliverFinalReport(const config::Settings& settings,
 bool IsRefusedForGood(const metrics::PushError& error);
 
 // Sends one spooled report as it was stored (its method, group and body; a DELETE with
-// Pushgateway::Delete) with the client options of `settings`. The error is "" on success; `refused`
-// per IsRefusedForGood; `unavailable` as in DeliverReport.
+// Pushgateway::Delete) to `target` with its client options. The error is "" on success;
+// `refused` per IsRefusedForGood; `unavailable` as in DeliverToTarget.
 // `io` gives the transport and cancellation.
-SendOutcome SendSpooledReport(const config::Settings& settings, const SpooledReport& report,
+SendOutcome SendSpooledReport(const config::Target& target, const SpooledReport& report,
                               bool* unavailable = nullptr, const DeliveryIo& io = {});
-
-// `pushrun flush`: delivers every report in settings.spool_dir to settings.gateway_url, each
-// with the full client options (retries, --push-deadline per report). A report the gateway
-// refuses for good is moved to <spool-dir>/rejected/ with a warning quoting the gateway's
-// answer. Corrupt or foreign files are reported and left in place. 0 when nothing deliverable
-// is left (delivered or set aside; nothing skipped), 1 when some report or file remains, 125
-// for bad settings.
-int RunFlush(const config::Settings& settings, Logger& log, const RunIo& io = {});
 
 }  // namespace pushrun::runner

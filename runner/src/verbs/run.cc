@@ -1,25 +1,19 @@
-#include "pushrun/runner/app.h"
+// The wrapped run: `pushrun [OPTIONS] -- COMMAND` and `pushrun run JOB`.
 
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <iterator>
 #include <map>
 #include <optional>
-#include <ostream>
-#include <string_view>
+#include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
-#include "cancel_on_signal.h"
+#include "../cancel_on_signal.h"
 #include "pushrun/config/duration.h"
 #include "pushrun/config/signal_name.h"
-#include "pushrun/config/values.h"
 #include "pushrun/metrics/names.h"
+#include "pushrun/runner/app.h"
 #include "pushrun/runner/child.h"
 #include "pushrun/runner/deliver.h"
 #include "pushrun/runner/large_sidecar.h"
@@ -29,76 +23,18 @@
 #include "pushrun/runner/run_heartbeat.h"
 #include "pushrun/runner/sidecar.h"
 #include "pushrun/runner/spooled_delivery.h"
+#include "pushrun/runner/targets.h"
+#include "verb_common.h"
 
 namespace pushrun::runner {
 namespace {
 
-DeliveryIo DeliveryIoOf(const RunIo& io) {
-  return DeliveryIo{.dry_run = io.dry_run,
-                    .dry_run_out = io.out,
-                    .fallback_out = io.err,
-                    .cancellation = std::make_shared<metrics::Cancellation>()};
-}
+using detail::CheckGroup;
+using detail::DeliveryIoOf;
+using detail::RulesOf;
 
-// `text` for a message: bytes that are not UTF-8, and control characters, as \xNN.
-std::string PrintableText(std::string_view text) {
-  std::string out;
-  while (!text.empty()) {
-    const std::size_t length = metrics::Utf8SequenceLength(text);
-    const auto c = static_cast<unsigned char>(text.front());
-    if (length == 0 || c < 0x20 || c == 0x7f) {
-      static constexpr char kDigits[] = "0123456789abcdef";
-      out += "\\x";
-      out += kDigits[c >> 4];
-      out += kDigits[c & 15];
-      text.remove_prefix(1);
-    } else {
-      out.append(text.substr(0, length));
-      text.remove_prefix(length);
-    }
-  }
-  return out;
-}
-
-SidecarRules RulesOf(const config::Settings& settings) {
-  SidecarRules rules;
-  rules.prefix = settings.prefix;
-  rules.reserved_labels.push_back("job");
-  for (const auto& [name, value] : settings.grouping) rules.reserved_labels.push_back(name);
-  rules.max_bytes = settings.sidecar_max_bytes;
-  rules.max_series = settings.max_series;
-  return rules;
-}
-
-std::string CheckGroup(const config::Settings& settings) {
-  if (settings.job_from_command && (settings.job.empty() || !metrics::IsValidUtf8(settings.job))) {
-    // "-- /" or "-- dir/", or a base name in another encoding: the default has nothing usable.
-    return "the command's base name \"" + PrintableText(settings.job) +
-           "\" is not usable as a job name (" +
-           (settings.job.empty() ? "it is empty" : "it is not UTF-8") + "): pass --job NAME";
-  }
-  if (settings.job.empty()) return "no job name: give --job (or a command to name it after)";
-  if (!metrics::IsValidUtf8(settings.job)) {
-    return "job name \"" + PrintableText(settings.job) +
-           "\" is not UTF-8 (the Pushgateway cannot store it): pass a UTF-8 --job";
-  }
-  for (const auto& [name, value] : settings.grouping) {
-    if (!config::IsValidGroupingName(name)) {
-      return "grouping label name \"" + name +
-             "\" is not allowed (allowed: " + std::string(config::kLabelNameSyntax) + ")";
-    }
-    if (!metrics::IsValidUtf8(value)) {
-      return "grouping label " + name + "'s value \"" + PrintableText(value) +
-             "\" is not UTF-8 (the Pushgateway cannot store it): pass a UTF-8 value";
-    }
-  }
-  if (!settings.gateway_url.empty()) {
-    std::string error;
-    if (!config::CheckGatewayUrl(settings.gateway_url, &error)) {
-      return "gateway URL: " + error + " (allowed: " + std::string(config::kUrlSyntax) + ")";
-    }
-  }
-  return {};
+bool OnlyGateways(const config::Settings& settings) {
+  return !settings.targets.empty() && !HasTarget(settings, config::TargetKind::kRemoteWrite);
 }
 
 void LogOutcome(const ChildOutcome& outcome, const config::Settings& settings, Logger& log) {
@@ -179,7 +115,7 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   spec.kill_after = settings.kill_after;
   spec.timeout_signal = settings.timeout_signal;
   // Once the command has started, libcurl is loaded and the gateway's name resolved on a
-  // thread (see PrepareGateway), so the final report starts on its way as soon as the command
+  // thread (see PrepareTargets), so the final report starts on its way as soon as the command
   // ends. The "running" report goes out on a thread of its own, so a slow gateway delays
   // neither signal forwarding nor the timeout. Started from on_started, both threads inherit
   // the forwarded signals blocked, so they still all reach RunChild.
@@ -196,14 +132,14 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
       }
     }
     if (!settings.push_start) {
-      PrepareGateway(settings, delivery);
+      PrepareTargets(settings, delivery);
       return;
     }
     start_push = std::jthread([&settings, &delivery, &log] {
       try {
         DeliverReport(settings, BuildStartReport(std::chrono::system_clock::now(), settings.prefix),
                       ReportKind::kStart, /*success=*/false, delivery, log);
-        PrepareGateway(settings, delivery);
+        PrepareTargets(settings, delivery);
       } catch (const std::exception& error) {
         log.Error(std::string("start report: ") + error.what());
       }
@@ -232,7 +168,9 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   std::optional<config::Settings> protobuf_settings;
   if (deletions) {
     protobuf_settings = settings;
-    protobuf_settings->push.format = metrics::BodyFormat::kProtobuf;
+    for (config::Target& target : protobuf_settings->targets) {
+      target.push.format = metrics::BodyFormat::kProtobuf;
+    }
   }
   const config::Settings& push_settings = protobuf_settings ? *protobuf_settings : settings;
   auto build_report = [&](bool sidecar_valid) {
@@ -245,8 +183,9 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   SidecarResult extra;
   if (sidecar && outcome.spawn_failure == SpawnFailure::kNone) {
     SidecarRules rules = RulesOf(settings);
-    // To a gateway the checked text is sent, so its samples need not be kept.
-    rules.validate_only = !settings.gateway_url.empty() && !deletions;
+    // To gateways the checked text is sent, so its samples need not be kept; a remote-write
+    // receiver needs them.
+    rules.validate_only = OnlyGateways(settings) && !deletions;
     if (!deletions && CanSendLargeSidecar(settings, status == 0, delivery)) {
       LargeSidecar large = SendLargeSidecar(
           settings, *sidecar, rules, [&] { return build_report(true); }, push_deadline, delivery,
@@ -263,7 +202,7 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   // To a gateway, the checked sidecar goes as the text it was: neither copied into the report's
   // families nor serialized again, and its parsed form is freed before the push.
   std::string sidecar_text;
-  if (!settings.gateway_url.empty() && !extra.text.empty() && !deletions) {
+  if (OnlyGateways(settings) && !extra.text.empty() && !deletions) {
     sidecar_text = std::move(extra.text);
     extra.families = {};
   }
@@ -281,73 +220,6 @@ int RunWrapped(const config::Settings& settings, Logger& log, const RunIo& io) {
   // most disks) is not on the way to the gateway.
   sidecar.reset();
   if (!delivered && settings.fail_on_push_error && status == 0) return kExitPushrunError;
-  return status;
-}
-
-int RunDelete(const config::Settings& settings, Logger& log, const RunIo& io) {
-  if (std::string problem = CheckGroup(settings); !problem.empty()) {
-    log.Error(problem);
-    return kExitPushrunError;
-  }
-  if (!settings.command.empty()) {
-    log.Error("delete takes no command");
-    return kExitPushrunError;
-  }
-  if (settings.gateway_url.empty() && settings.textfile_dir.empty()) {
-    log.Error("nothing to delete from: give --gateway (or --textfile-dir)");
-    return kExitPushrunError;
-  }
-  // A successful final report with delete-on-success is exactly a delete, and like one it goes
-  // through the spool: after the group's older spooled report, and spooled itself when the
-  // gateway cannot take it, so that no older report brings the group back later.
-  config::Settings deleting = settings;
-  deleting.delete_on_success = true;
-  return DeliverFinalReport(deleting, {}, /*success=*/true, DeliveryIoOf(io),
-                            PushDeadline(settings.push_deadline), log)
-             ? kExitOk
-             : kExitFailure;
-}
-
-int RunLint(const std::vector<std::string>& files, const config::Settings& settings, Logger& log,
-            const RunIo& io) {
-  if (files.empty()) {
-    log.Error("lint needs at least one FILE (\"-\" for stdin)");
-    return kExitPushrunError;
-  }
-  const SidecarRules rules = RulesOf(settings);
-  int status = kExitOk;
-  for (const std::string& file : files) {
-    SidecarResult result;
-    if (file == "-") {
-      // Bounded like a sidecar: never more than max_bytes + 1 bytes.
-      std::string text;
-      char buffer[65536];
-      for (;;) {
-        const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        text.append(buffer, static_cast<std::size_t>(n));
-        if (text.size() > rules.max_bytes) break;
-      }
-      result = CheckSidecarText(text, "<stdin>", rules);
-    } else {
-      struct stat st {};
-      if (::lstat(file.c_str(), &st) != 0) {
-        result.error = file + ": cannot open: " + std::strerror(errno);
-      } else {
-        result = ReadSidecarFile(file, rules);
-      }
-    }
-    if (!result.ok()) {
-      status = kExitFailure;
-      if (io.err != nullptr) *io.err << *result.error << '\n' << std::flush;
-      continue;
-    }
-    std::size_t series = 0;
-    for (const auto& family : result.families) series += family.samples.size();
-    log.Info(file + ": " + std::to_string(result.families.size()) + " families, " +
-             std::to_string(series) + " series");
-  }
   return status;
 }
 
