@@ -98,7 +98,22 @@ std::string DescribeTarget(const Target& target) {
 
 std::string DescribeSettings(const Settings& s) {
   std::ostringstream out;
-  const PushSettings& push = s.push;
+  // The gateway.* lines: the first gateway's client settings. Without a gateway, the run's
+  // timeouts, retries and proxy as a receiver has them, and no credentials (the `targets`
+  // block at the end shows what each target gets).
+  PushSettings push;
+  const auto gateway = std::find_if(s.targets.begin(), s.targets.end(), [](const Target& t) {
+    return t.kind == TargetKind::kPushgateway;
+  });
+  if (gateway != s.targets.end()) {
+    push = gateway->push;
+  } else if (!s.targets.empty()) {
+    const PushSettings& receiver = s.targets.front().push;
+    push.timeout = receiver.timeout;
+    push.connect_timeout = receiver.connect_timeout;
+    push.retry = receiver.retry;
+    push.proxy = receiver.proxy;
+  }
   auto line = [&](std::string_view key, const std::string& value) {
     out << key << " = " << value << '\n';
   };

@@ -405,12 +405,8 @@ Settings Resolve(const std::vector<const Layer*>& layers_by_precedence,
     settings.targets.push_back(
         {TargetKind::kPushgateway, url, GatewayClient(bound, settings.push_deadline)});
   }
-  if (!settings.targets.empty()) {
-    settings.gateway_url = settings.targets.front().url;
-    settings.push = settings.targets.front().push;
-  } else {
-    settings.push = GatewayClient(push, settings.push_deadline);
-  }
+  // Its checks (a password without a username...) hold even when no gateway is given.
+  if (gateways.empty()) (void)GatewayClient(push, settings.push_deadline);
   for (const RemoteWriteLayer& entry :
        push.remote_write.value_or(std::vector<RemoteWriteLayer>{})) {
     settings.targets.push_back(

@@ -5,11 +5,14 @@
 #include <map>
 #include <string>
 
+#include "first_gateway.h"
 #include "pushrun/config/environment.h"
 #include "pushrun/config/fleet.h"
 #include "pushrun/config/loader.h"
 #include "pushrun/config/settings.h"
 
+using pushrun::config::testing::FirstGateway;
+using pushrun::config::testing::FirstGatewayUrl;
 namespace pushrun::config {
 namespace {
 
@@ -62,8 +65,8 @@ TEST_CASE("Credentials: a job that points at another gateway does not get [gatew
   Run run;
   run.toml = kGatewayWithToken + Job("gateway = \"https://pgw-b.example:9091\"\n");
   const Settings s = run.Resolve();
-  CHECK(s.gateway_url == "https://pgw-b.example:9091");
-  CHECK(s.push.bearer_token.empty());
+  CHECK(FirstGatewayUrl(s) == "https://pgw-b.example:9091");
+  CHECK(FirstGateway(s).push.bearer_token.empty());
   REQUIRE(s.warnings.size() == 1);
   const std::string& warning = s.warnings[0];
   CHECK_THAT(warning, Catch::Contains("https://pgw-b.example:9091 comes from [jobs.backup]"));
@@ -73,7 +76,7 @@ TEST_CASE("Credentials: a job that points at another gateway does not get [gatew
                                       "gateway table, [jobs.backup] gateway = {"));
   CheckNoSecretIn(s);
   // The CA file is not a secret: it only decides whom to trust, so it still applies.
-  CHECK(s.push.tls.ca_file == "/etc/ssl/private-ca.pem");
+  CHECK(FirstGateway(s).push.tls.ca_file == "/etc/ssl/private-ca.pem");
 }
 
 TEST_CASE("Credentials: a URL from the environment or a flag does not get [gateway]'s token",
@@ -92,8 +95,8 @@ TEST_CASE("Credentials: a URL from the environment or a flag does not get [gatew
     advice = "give --bearer-token-file together with --gateway";
   }
   const Settings s = run.Resolve();
-  CHECK(s.gateway_url == "http://127.0.0.1:9091");
-  CHECK(s.push.bearer_token.empty());
+  CHECK(FirstGatewayUrl(s) == "http://127.0.0.1:9091");
+  CHECK(FirstGateway(s).push.bearer_token.empty());
   REQUIRE(s.warnings.size() == 1);
   CHECK_THAT(s.warnings[0], Catch::Contains(advice));
   CheckNoSecretIn(s);
@@ -116,7 +119,7 @@ TEST_CASE("Credentials: the same gateway given again keeps them", "[config][cred
     run.flags.gateways = std::vector<std::string>{same};
   }
   const Settings s = run.Resolve();
-  CHECK(s.push.bearer_token == kToken);
+  CHECK(FirstGateway(s).push.bearer_token == kToken);
   CHECK(s.warnings.empty());
 }
 
@@ -125,10 +128,10 @@ TEST_CASE("Credentials: the default port is the same gateway", "[config][credent
   file.gateways = std::vector<std::string>{"https://gw.example"};
   file.bearer_token = "t";
   flags.gateways = std::vector<std::string>{"https://gw.example:443"};
-  CHECK(Resolve({&flags, &file}).push.bearer_token == "t");
+  CHECK(FirstGateway(Resolve({&flags, &file})).push.bearer_token == "t");
   flags.gateways =
       std::vector<std::string>{"http://gw.example:443"};  // another scheme: another gateway
-  CHECK(Resolve({&flags, &file}).push.bearer_token.empty());
+  CHECK(FirstGateway(Resolve({&flags, &file})).push.bearer_token.empty());
 }
 
 TEST_CASE("Credentials: set together with the overriding URL (or later), they apply",
@@ -149,8 +152,8 @@ TEST_CASE("Credentials: set together with the overriding URL (or later), they ap
     run.flags.bearer_token = kToken;
   }
   const Settings s = run.Resolve();
-  CHECK(s.gateway_url == "https://pgw-b.example");
-  CHECK(s.push.bearer_token == kToken);
+  CHECK(FirstGatewayUrl(s) == "https://pgw-b.example");
+  CHECK(FirstGateway(s).push.bearer_token == kToken);
   CHECK(s.warnings.empty());
 }
 
@@ -160,7 +163,7 @@ TEST_CASE("Credentials: set where no URL is in effect, they go to whichever URL 
   run.toml = "[gateway]\nbearer_token_env = \"PGW_TOKEN\"\n" +
              Job("gateway = \"https://pgw-b.example\"\n");
   const Settings s = run.Resolve();
-  CHECK(s.push.bearer_token == kToken);
+  CHECK(FirstGateway(s).push.bearer_token == kToken);
   CHECK(s.warnings.empty());
 }
 
@@ -179,11 +182,11 @@ TEST_CASE("Credentials: basic auth and client certificates are bound too, each a
       Job("gateway = { url = \"https://pgw-b.example\", bearer_token_env = \"PGW_TOKEN\", "
           "key_file = \"/etc/pushrun/b.key\" }\n");
   const Settings s = run.Resolve();
-  CHECK_FALSE(s.push.basic_auth.has_value());
-  CHECK(s.push.bearer_token == kToken);
+  CHECK_FALSE(FirstGateway(s).push.basic_auth.has_value());
+  CHECK(FirstGateway(s).push.bearer_token == kToken);
   // The job set only the key: the certificate from [gateway] does not go with it.
-  CHECK(s.push.tls.cert_file.empty());
-  CHECK(s.push.tls.key_file.empty());
+  CHECK(FirstGateway(s).push.tls.cert_file.empty());
+  CHECK(FirstGateway(s).push.tls.key_file.empty());
   REQUIRE(s.warnings.size() == 1);
   const std::string& warning = s.warnings[0];
   CHECK_THAT(warning, Catch::Contains("the username and password (set in [gateway]"));
@@ -204,7 +207,7 @@ TEST_CASE("Credentials: credential headers set with another URL are not sent, ot
                   {"Proxy-Authorization", "Basic cHJveHk="}};  // the proxy's, not the gateway's
   environment.gateways = std::vector<std::string>{"https://pgw-b.example"};
   const Settings s = Resolve({&environment, &file});
-  CHECK(s.push.headers ==
+  CHECK(FirstGateway(s).push.headers ==
         metrics::Headers{{"Proxy-Authorization", "Basic cHJveHk="}, {"X-Tenant", "blue"}});
   REQUIRE(s.warnings.size() == 1);
   CHECK_THAT(s.warnings[0], Catch::Contains("the Authorization header (set in settings layer 2"));
@@ -218,8 +221,8 @@ TEST_CASE("Credentials: without any URL override nothing changes and nothing is 
   Run run;
   run.toml = kGatewayWithToken + Job();
   const Settings s = run.Resolve();
-  CHECK(s.gateway_url == "https://pgw-a.example:9091");
-  CHECK(s.push.bearer_token == kToken);
+  CHECK(FirstGatewayUrl(s) == "https://pgw-a.example:9091");
+  CHECK(FirstGateway(s).push.bearer_token == kToken);
   CHECK(s.warnings.empty());
 }
 

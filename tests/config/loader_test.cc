@@ -6,11 +6,14 @@
 #include <map>
 #include <string>
 
+#include "first_gateway.h"
 #include "pushrun/config/describe.h"
 #include "pushrun/config/error.h"
 #include "pushrun/config/fleet.h"
 #include "support/temp_dir.h"
 
+using pushrun::config::testing::FirstGateway;
+using pushrun::config::testing::FirstGatewayUrl;
 namespace pushrun::config {
 namespace {
 
@@ -34,7 +37,7 @@ TEST_CASE("Config file: packaging/fleet.example.toml loads cleanly", "[config][l
     CAPTURE(name);
     const Settings settings = ResolveRun(kNoLayer, kNoLayer, fleet, name, {});
     CHECK_FALSE(settings.command.empty());
-    CHECK(settings.push.bearer_token == "example-token");
+    CHECK(FirstGateway(settings).push.bearer_token == "example-token");
     CHECK(settings.warnings.empty());  // report_export sets its own gateway's token
     CHECK(settings.grouping.at("env") == "prod");
   }
@@ -47,17 +50,17 @@ TEST_CASE("Config file: packaging/fleet.example.toml loads cleanly", "[config][l
   CHECK(backup.job == "nightly_backup");
   CHECK(backup.timeout == std::chrono::hours(2));
   CHECK(backup.kill_after == std::chrono::seconds(30));
-  CHECK(backup.gateway_url == "https://pushgateway.example.internal:9091");
-  CHECK(backup.push.retry.max_retries == 3);
-  CHECK(backup.push.retry.deadline == std::chrono::seconds(20));
+  CHECK(FirstGatewayUrl(backup) == "https://pushgateway.example.internal:9091");
+  CHECK(FirstGateway(backup).push.retry.max_retries == 3);
+  CHECK(FirstGateway(backup).push.retry.deadline == std::chrono::seconds(20));
   CHECK(backup.push_deadline == std::chrono::seconds(20));
-  CHECK(backup.push.timeout == std::chrono::seconds(5));
-  CHECK(backup.push.gzip);
-  CHECK(backup.push.headers == metrics::Headers{{"X-Scope-OrgID", "batch"}});
+  CHECK(FirstGateway(backup).push.timeout == std::chrono::seconds(5));
+  CHECK(FirstGateway(backup).push.gzip);
+  CHECK(FirstGateway(backup).push.headers == metrics::Headers{{"X-Scope-OrgID", "batch"}});
   const Settings report = ResolveRun(kNoLayer, kNoLayer, fleet, "report_export", {});
-  CHECK(report.gateway_url == "http://pushgateway-reports.example.internal:9091");
-  CHECK(report.push.retry.max_retries == 1);
-  CHECK(report.push.timeout == std::chrono::seconds(5));
+  CHECK(FirstGatewayUrl(report) == "http://pushgateway-reports.example.internal:9091");
+  CHECK(FirstGateway(report).push.retry.max_retries == 1);
+  CHECK(FirstGateway(report).push.timeout == std::chrono::seconds(5));
   CHECK(report.timeout == std::chrono::minutes(90));
 }
 
@@ -119,21 +122,21 @@ gzip = true
   CHECK(s.prefix == "batch");
   CHECK(s.spool_dir == dir.path + "/spool");
   CHECK(s.lock_file == "/run/lock/all");
-  CHECK(s.gateway_url == "http://127.0.0.1:9091/prefix");
-  CHECK(s.push.timeout == std::chrono::seconds(2));
-  CHECK(s.push.connect_timeout == std::chrono::seconds(1));
+  CHECK(FirstGatewayUrl(s) == "http://127.0.0.1:9091/prefix");
+  CHECK(FirstGateway(s).push.timeout == std::chrono::seconds(2));
+  CHECK(FirstGateway(s).push.connect_timeout == std::chrono::seconds(1));
   CHECK(s.push_deadline == std::chrono::seconds(30));
-  CHECK(s.push.retry.deadline == std::chrono::seconds(30));
-  CHECK(s.push.retry.max_retries == 2);
-  CHECK(s.push.headers == metrics::Headers{{"X-Team", "ops"}});
-  CHECK(s.push.bearer_token == "tok-123");
-  CHECK_FALSE(s.push.basic_auth.has_value());
-  CHECK(s.push.tls.ca_file == "/etc/ca.pem");
-  CHECK(s.push.tls.cert_file == dir.path + "/client.pem");
-  CHECK(s.push.tls.key_file == dir.path + "/client.key");
-  CHECK(s.push.tls.insecure_skip_verify);
-  CHECK(s.push.proxy == "http://proxy:3128");
-  CHECK(s.push.gzip);
+  CHECK(FirstGateway(s).push.retry.deadline == std::chrono::seconds(30));
+  CHECK(FirstGateway(s).push.retry.max_retries == 2);
+  CHECK(FirstGateway(s).push.headers == metrics::Headers{{"X-Team", "ops"}});
+  CHECK(FirstGateway(s).push.bearer_token == "tok-123");
+  CHECK_FALSE(FirstGateway(s).push.basic_auth.has_value());
+  CHECK(FirstGateway(s).push.tls.ca_file == "/etc/ca.pem");
+  CHECK(FirstGateway(s).push.tls.cert_file == dir.path + "/client.pem");
+  CHECK(FirstGateway(s).push.tls.key_file == dir.path + "/client.key");
+  CHECK(FirstGateway(s).push.tls.insecure_skip_verify);
+  CHECK(FirstGateway(s).push.proxy == "http://proxy:3128");
+  CHECK(FirstGateway(s).push.gzip);
 }
 
 TEST_CASE("Config file: the job name defaults to the table name, the URL may be a string",
@@ -143,7 +146,7 @@ TEST_CASE("Config file: the job name defaults to the table name, the URL may be 
                   "fleet.toml", FakeEnvironment({}));
   const Settings s = ResolveRun(kNoLayer, kNoLayer, fleet, "nightly", {});
   CHECK(s.job == "nightly");
-  CHECK(s.gateway_url == "http://127.0.0.1:9091");
+  CHECK(FirstGatewayUrl(s) == "http://127.0.0.1:9091");
 }
 
 TEST_CASE("Config file: secrets come from files and environment variables",
@@ -152,13 +155,14 @@ TEST_CASE("Config file: secrets come from files and environment variables",
   SECTION("basic auth password from a 0600 file: no warning") {
     const std::string file = dir.File("pw", "s3cret\n", 0600);
     const FleetConfig fleet =
-        ParseConfig("[gateway]\nusername = \"ops\"\npassword_file = \"" + file + "\"\n", "f.toml",
-                    FakeEnvironment({}));
+        ParseConfig("[gateway]\nurl = \"http://gw:9091\"\nusername = \"ops\"\npassword_file = \"" +
+                        file + "\"\n",
+                    "f.toml", FakeEnvironment({}));
     CHECK(fleet.warnings.empty());
     const Settings s = Resolve(LayersFor(kNoLayer, kNoLayer, &fleet, nullptr));
-    REQUIRE(s.push.basic_auth.has_value());
-    CHECK(s.push.basic_auth->username == "ops");
-    CHECK(s.push.basic_auth->password == "s3cret");
+    REQUIRE(FirstGateway(s).push.basic_auth.has_value());
+    CHECK(FirstGateway(s).push.basic_auth->username == "ops");
+    CHECK(FirstGateway(s).push.basic_auth->password == "s3cret");
   }
   SECTION("a secret file readable by others draws a warning naming the file, not the secret") {
     const std::string file = dir.File("token", "tok-0644", 0644);
@@ -187,10 +191,11 @@ TEST_CASE("Config file: secrets come from files and environment variables",
     }
   }
   SECTION("bearer token from an environment variable") {
-    const FleetConfig fleet = ParseConfig("[gateway]\nbearer_token_env = \"MY_TOKEN\"\n", "f.toml",
-                                          FakeEnvironment({{"MY_TOKEN", "tok-env"}}));
+    const FleetConfig fleet =
+        ParseConfig("[gateway]\nurl = \"http://gw:9091\"\nbearer_token_env = \"MY_TOKEN\"\n",
+                    "f.toml", FakeEnvironment({{"MY_TOKEN", "tok-env"}}));
     const Settings s = Resolve(LayersFor(kNoLayer, kNoLayer, &fleet, nullptr));
-    CHECK(s.push.bearer_token == "tok-env");
+    CHECK(FirstGateway(s).push.bearer_token == "tok-env");
     CHECK(s.credential_env == std::vector<std::string>{"MY_TOKEN"});  // kept from the command
   }
   SECTION("every credential variable of the file is kept from every job's command") {

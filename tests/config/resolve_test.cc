@@ -7,11 +7,14 @@
 #include <map>
 #include <string>
 
+#include "first_gateway.h"
 #include "pushrun/config/environment.h"
 #include "pushrun/config/fleet.h"
 #include "pushrun/config/loader.h"
 #include "pushrun/config/settings.h"
 
+using pushrun::config::testing::FirstGateway;
+using pushrun::config::testing::FirstGatewayUrl;
 namespace pushrun::config {
 namespace {
 
@@ -40,7 +43,7 @@ std::vector<Setting> Settings_() {
        [](const std::string& v, bool defaults) {
          return defaults ? "[gateway]\nurl = \"" + v + "\"\n" : "gateway = \"" + v + "\"\n";
        },
-       [](const Settings& s) { return s.gateway_url; },
+       [](const Settings& s) { return FirstGatewayUrl(s); },
        {"http://flag:9091", "http://env:9091", "http://job:9091", "http://defaults:9091"},
        ""},
       {"job name",
@@ -79,8 +82,10 @@ std::vector<Setting> Settings_() {
        },
        [](const Settings& s) {
          // Settings::push_deadline and the client's retry deadline always agree.
-         return s.push.retry.deadline == s.push_deadline ? std::to_string(s.push_deadline.count())
-                                                         : std::string("mismatch");
+         // (read from the receiver the harness always adds: it has the run's deadline too)
+         return s.targets.back().push.retry.deadline == s.push_deadline
+                    ? std::to_string(s.push_deadline.count())
+                    : std::string("mismatch");
        },
        {"1000", "2000", "3000", "4000"},
        "10000"},
@@ -92,7 +97,7 @@ std::vector<Setting> Settings_() {
          return defaults ? "[gateway]\nretries = " + v + "\n"
                          : "gateway = { retries = " + v + " }\n";
        },
-       [](const Settings& s) { return std::to_string(s.push.retry.max_retries); },
+       [](const Settings& s) { return std::to_string(s.targets.back().push.retry.max_retries); },
        {"1", "2", "3", "4"},
        "0"},
   };
@@ -124,7 +129,10 @@ TEST_CASE("Precedence: flags > environment > job table > [defaults] > built-in",
 
   Layer flags;
   if (mask & (1 << kFlags)) setting.set_flag(flags, setting.values[kFlags]);
-  std::map<std::string, std::string> variables;
+  // A receiver in every case, so that the client settings (deadline, retries) have a target
+  // to be read from whether or not a gateway is set.
+  std::map<std::string, std::string> variables{
+      {"PUSHRUN_REMOTE_WRITE", "http://receiver:9090/api/v1/write"}};
   if (mask & (1 << kEnvironment)) {
     variables[setting.env_variable] = setting.env_value(setting.values[kEnvironment]);
   }
@@ -178,24 +186,30 @@ TEST_CASE("Precedence: groupings merge key by key in precedence order", "[config
 
 TEST_CASE("Precedence: headers merge key by key", "[config][precedence]") {
   Layer flags, job, defaults;
+  flags.gateways = std::vector<std::string>{"http://gw:9091"};
   flags.headers = {{"X-A", "flags"}};
   job.headers = {{"X-A", "job"}, {"X-B", "job"}};
   defaults.headers = {{"X-B", "defaults"}, {"X-C", "defaults"}};
   const Settings s = Resolve({&flags, &job, &defaults});
-  CHECK(s.push.headers == metrics::Headers{{"X-A", "flags"}, {"X-B", "job"}, {"X-C", "defaults"}});
+  CHECK(FirstGateway(s).push.headers ==
+        metrics::Headers{{"X-A", "flags"}, {"X-B", "job"}, {"X-C", "defaults"}});
 }
 
 TEST_CASE("Resolve: built-in defaults, and the job name from the command's base name",
           "[config][precedence]") {
   const Settings defaults = Resolve({});
-  CHECK(defaults.gateway_url.empty());
+  CHECK(FirstGatewayUrl(defaults).empty());
   CHECK(defaults.job.empty());
   CHECK(defaults.method == PushMethod::kPost);
   CHECK(defaults.kill_after == std::chrono::seconds(10));
   CHECK(defaults.timeout_signal == 15);
   CHECK(defaults.prefix == "pushrun");
-  CHECK(defaults.push.retry.deadline == defaults.push_deadline);
-  CHECK_FALSE(defaults.push.basic_auth.has_value());
+  CHECK(defaults.targets.empty());
+  Layer gateway;
+  gateway.gateways = std::vector<std::string>{"http://gw:9091"};
+  const Settings with_gateway = Resolve({&gateway});
+  CHECK(FirstGateway(with_gateway).push.retry.deadline == with_gateway.push_deadline);
+  CHECK_FALSE(FirstGateway(with_gateway).push.basic_auth.has_value());
 
   Layer flags;
   flags.command = std::vector<std::string>{"/usr/local/bin/backup", "--full"};
@@ -207,7 +221,8 @@ TEST_CASE("Resolve: a password without a username is an error", "[config][preced
   layer.password = "x";
   CHECK_THROWS_AS(Resolve({&layer}), ConfigError);
   layer.username = "u";
-  CHECK(Resolve({&layer}).push.basic_auth->password == "x");
+  layer.gateways = std::vector<std::string>{"http://gw:9091"};
+  CHECK(FirstGateway(Resolve({&layer})).push.basic_auth->password == "x");
 }
 
 }  // namespace

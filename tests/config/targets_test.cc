@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "first_gateway.h"
 #include "pushrun/config/describe.h"
 #include "pushrun/config/environment.h"
 #include "pushrun/config/error.h"
@@ -14,6 +15,8 @@
 #include "pushrun/config/settings.h"
 #include "support/temp_dir.h"
 
+using pushrun::config::testing::FirstGateway;
+using pushrun::config::testing::FirstGatewayUrl;
 namespace pushrun::config {
 namespace {
 
@@ -79,7 +82,7 @@ TEST_CASE("Targets: gateways first, then receivers, each list in the order given
   CHECK(s.targets[3].kind == TargetKind::kRemoteWrite);
   CHECK(s.targets[3].url == "http://r2:8428/api/v1/write");
   // Until the runner reads only `targets`: the first gateway.
-  CHECK(s.gateway_url == "http://g1:9091");
+  CHECK(FirstGatewayUrl(s) == "http://g1:9091");
 }
 
 TEST_CASE("Targets: the config file lists gateways in [gateway], a job's gateway and tables",
@@ -185,7 +188,7 @@ TEST_CASE("Targets: a [[remote_write]] table with a token file, headers and tls"
   CHECK(vm.push.headers.empty());
   CHECK(vm.push.tls.ca_file.empty());
   // No gateway: the report still has targets.
-  CHECK(s.gateway_url.empty());
+  CHECK(FirstGatewayUrl(s).empty());
 }
 
 TEST_CASE("Targets: a gateway's credentials never reach a receiver, nor the other way round",

@@ -59,10 +59,11 @@ SpooledReport Queued(double ended, char tag) {
 }
 
 MetricFamily Gauge(const std::string& name, double value) {
-  return MetricFamily{.name = name,
-                      .help = "",
-                      .type = MetricType::kGauge,
-                      .samples = {{.name = name, .labels = {}, .value = value}}};
+  return MetricFamily{
+      .name = name,
+      .help = "",
+      .type = MetricType::kGauge,
+      .samples = {{.name = name, .labels = {}, .value = value, .timestamp_ms = {}}}};
 }
 
 Settings WritingTo(const std::string& url, const std::string& spool_dir) {

@@ -72,18 +72,24 @@ std::vector<MetricFamily> FinishedRun() {
   outcome.duration_seconds = 2;
   std::vector<MetricFamily> families =
       pushrun::runner::BuildFinalReport(outcome, {.prefix = "pushrun", .sidecar_valid = true});
-  families.push_back({.name = "rows_copied",
-                      .help = "",
-                      .type = MetricType::kGauge,
-                      .samples = {{.name = "rows_copied", .labels = {}, .value = 1234}}});
-  MetricFamily latency{.name = "copy_seconds", .help = "", .type = MetricType::kHistogram};
+  families.push_back(
+      {.name = "rows_copied",
+       .help = "",
+       .type = MetricType::kGauge,
+       .samples = {{.name = "rows_copied", .labels = {}, .value = 1234, .timestamp_ms = {}}}});
+  MetricFamily latency{
+      .name = "copy_seconds", .help = "", .type = MetricType::kHistogram, .samples = {}};
   for (const auto& [le, count] : std::vector<std::pair<std::string, double>>{
            {"0.1", 0}, {"1", 10}, {"10", 20}, {"+Inf", 20}}) {
-    latency.samples.push_back(
-        {.name = "copy_seconds_bucket", .labels = {{"le", le}}, .value = count});
+    latency.samples.push_back({.name = "copy_seconds_bucket",
+                               .labels = {{"le", le}},
+                               .value = count,
+                               .timestamp_ms = {}});
   }
-  latency.samples.push_back({.name = "copy_seconds_sum", .labels = {}, .value = 30});
-  latency.samples.push_back({.name = "copy_seconds_count", .labels = {}, .value = 20});
+  latency.samples.push_back(
+      {.name = "copy_seconds_sum", .labels = {}, .value = 30, .timestamp_ms = {}});
+  latency.samples.push_back(
+      {.name = "copy_seconds_count", .labels = {}, .value = 20, .timestamp_ms = {}});
   families.push_back(latency);
   return families;
 }

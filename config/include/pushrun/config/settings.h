@@ -112,8 +112,6 @@ struct Settings {
   // Every place the report goes, in the order given: gateways first, then remote-write
   // receivers. Empty: the report goes to textfile_dir, or to stderr.
   std::vector<Target> targets;
-  // Being replaced by `targets`: the first gateway's URL and client settings.
-  std::string gateway_url;        // empty: no gateway; the report goes to textfile_dir or stderr
   std::string job;                // empty until defaulted from the command's base name
   bool job_from_command = false;  // `job` is the command's base name (no job was given)
   std::map<std::string, std::string> grouping;
@@ -140,7 +138,6 @@ struct Settings {
   // Every variable any layer read a credential from, whether or not that credential is used.
   std::vector<std::string> credential_env;
   Duration push_deadline{10'000};  // all push attempts of a run, well under k8s' 30 s grace
-  PushSettings push;               // timeouts, retries, headers, auth, TLS, proxy, gzip
   // What the user should hear about how the layers combined (never a secret), one line each,
   // for main to print once as warnings. So far: credentials left out because the gateway URL
   // was overridden by a layer that did not set them.
