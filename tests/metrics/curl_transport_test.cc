@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -33,6 +34,29 @@ HttpRequest Post(const std::string& url, std::string body = "a 1\n") {
   request.connect_timeout = milliseconds(3'000);
   return request;
 }
+
+// The curl transport, saying when the client holds an answer: a test that cancels after that
+// meets the client between attempts, never in a transfer whose answer is still on the way
+// (which ends with no status at all).
+class SaysWhenAnswered : public Transport {
+ public:
+  SaysWhenAnswered() : curl_(MakeCurlTransport()), answered_future_(answered_.get_future()) {}
+  HttpResponse Send(const HttpRequest& request) override {
+    HttpResponse response = curl_->Send(request);
+    std::call_once(once_, [&] { answered_.set_value(); });
+    return response;
+  }
+  // Waits for the first answer, at most `limit`; returns whether it came.
+  bool WaitForAnswer(std::chrono::seconds limit) {
+    return answered_future_.wait_for(limit) == std::future_status::ready;
+  }
+
+ private:
+  std::shared_ptr<Transport> curl_;
+  std::once_flag once_;
+  std::promise<void> answered_;
+  std::future<void> answered_future_;
+};
 
 }  // namespace
 
@@ -141,9 +165,11 @@ TEST_CASE("Pushgateway: a cancellation stops the waits between retries", "[metri
   options.retry.max_retries = 5;
   options.retry.deadline = milliseconds(60'000);
   options.cancellation = std::make_shared<Cancellation>();
+  auto transport = std::make_shared<SaysWhenAnswered>();
+  options.transport = transport;
   const Pushgateway client(server.url(), options, empty);
   auto pushed = std::async(std::launch::async, [&] { return client.PushAdd({.job_name = "j"}); });
-  while (server.request_count() == 0) std::this_thread::sleep_for(milliseconds(10));
+  REQUIRE(transport->WaitForAnswer(std::chrono::seconds(20)));
   options.cancellation->Cancel();
   REQUIRE(pushed.wait_for(std::chrono::seconds(2)) == std::future_status::ready);
   try {
