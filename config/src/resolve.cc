@@ -320,6 +320,20 @@ std::string UnusedCredentials(const Layers& layers, std::size_t count) {
          "bearer_token_file or username and password_file, headers, tls)";
 }
 
+// A target's credentials and TLS files, from a gateway layer or a [[remote_write]] table (the
+// same keys in both).
+template <typename Source>
+void TakeCredentials(const Source& from, PushSettings& options) {
+  if (from.username) {
+    options.basic_auth = metrics::BasicAuth{*from.username, from.password.value_or("")};
+  }
+  Take(from.bearer_token, options.bearer_token);
+  Take(from.ca_file, options.tls.ca_file);
+  Take(from.cert_file, options.tls.cert_file);
+  Take(from.key_file, options.tls.key_file);
+  Take(from.insecure_skip_verify, options.tls.insecure_skip_verify);
+}
+
 // The client settings of one gateway from the merged push layer, after UnbindCredentials.
 PushSettings GatewayClient(const Layer& push, Duration deadline) {
   PushSettings options;
@@ -343,14 +357,7 @@ PushSettings GatewayClient(const Layer& push, Duration deadline) {
                       "the Authorization header",
                       "one of username + password, bearer_token_file / bearer_token_env");
   }
-  if (push.username) {
-    options.basic_auth = metrics::BasicAuth{*push.username, push.password.value_or("")};
-  }
-  Take(push.bearer_token, options.bearer_token);
-  Take(push.ca_file, options.tls.ca_file);
-  Take(push.cert_file, options.tls.cert_file);
-  Take(push.key_file, options.tls.key_file);
-  Take(push.insecure_skip_verify, options.tls.insecure_skip_verify);
+  TakeCredentials(push, options);
   Take(push.proxy, options.proxy);
   Take(push.gzip, options.gzip);
   return options;
@@ -366,14 +373,7 @@ PushSettings ReceiverClient(const Layer& push, Duration deadline, const RemoteWr
   options.retry.deadline = deadline;
   Take(push.proxy, options.proxy);
   for (const auto& [name, value] : entry.headers) options.headers.emplace_back(name, value);
-  if (entry.username) {
-    options.basic_auth = metrics::BasicAuth{*entry.username, entry.password.value_or("")};
-  }
-  Take(entry.bearer_token, options.bearer_token);
-  Take(entry.ca_file, options.tls.ca_file);
-  Take(entry.cert_file, options.tls.cert_file);
-  Take(entry.key_file, options.tls.key_file);
-  Take(entry.insecure_skip_verify, options.tls.insecure_skip_verify);
+  TakeCredentials(entry, options);
   return options;
 }
 

@@ -694,6 +694,8 @@ Spool::Listing Spool::List() const {
     std::string text, problem;
     std::string error = ReadSpoolFile(path, &text);
     if (!error.empty()) {
+      // Gone since the directory was read: another flush or run delivered it.
+      if (struct stat st{}; ::lstat(path.c_str(), &st) != 0 && errno == ENOENT) continue;
       listing.problems.push_back(error + " (skipped, left in place)");
       continue;
     }

@@ -51,7 +51,14 @@ TEST_CASE("pushrun (bad input): a 1 GiB sidecar is refused in small memory, core
   CHECK(PushedValue(gateway, "pushrun_sidecar_valid", "huge") == 0.0);
   const auto rss = PushedValue(gateway, "pushrun_max_rss_bytes", "outer");
   REQUIRE(rss.has_value());
-  CHECK(*rss < 64.0 * 1024 * 1024);
+  // Far below the 1 GiB the file would take if read. AddressSanitizer's shadow memory and
+  // quarantine add some tens of MiB to any process, so its builds get more room.
+#ifdef __SANITIZE_ADDRESS__
+  constexpr double kBound = 128.0 * 1024 * 1024;
+#else
+  constexpr double kBound = 64.0 * 1024 * 1024;
+#endif
+  CHECK(*rss < kBound);
 }
 
 TEST_CASE("pushrun (bad input): hostile sidecars give one error line and the core report",
