@@ -314,9 +314,12 @@ TEST_CASE("pushrun flush: two flushes at once send each of 300 spooled reports o
   const pushrun::runner::Spool writer(spool.path, "pushrun_last_success_timestamp_seconds");
   for (int i = 0; i < 300; ++i) {
     REQUIRE(writer
-                .Store({.method = "POST",
+                .Store({.target = {},
+                        .method = "POST",
                         .params = {.job_name = "fleet", .groupings = {{"n", std::to_string(i)}}},
-                        .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n"})
+                        .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n",
+                        .deletions = {},
+                        .path = {}})
                 .empty());
   }
   const std::vector<std::string> args{"flush", "--gateway", server.url(), "--spool-dir",
@@ -341,9 +344,11 @@ TEST_CASE("pushrun (faults): a spooled report older than what the group delivere
   // A report spooled while the gateway was away, stamped as ending long before the run below.
   const pushrun::runner::Spool writer(spool.path, "pushrun_last_success_timestamp_seconds");
   REQUIRE(writer
-              .Store({.method = "POST",
+              .Store({.target = {},
+                      .method = "POST",
                       .params = {.job_name = "ordered"},
                       .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 5\n",
+                      .deletions = {},
                       .path = {},
                       .ended = 1000})
               .empty());
@@ -377,9 +382,12 @@ TEST_CASE("pushrun (bad input): a spool anyone may write to is refused by flush 
   TempDir spool;
   const pushrun::runner::Spool writer(spool.path, "pushrun_last_success_timestamp_seconds");
   REQUIRE(writer
-              .Store({.method = "PUT",
+              .Store({.target = {},
+                      .method = "PUT",
                       .params = {.job_name = "planted"},
-                      .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n"})
+                      .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n",
+                      .deletions = {},
+                      .path = {}})
               .empty());
   REQUIRE(::chmod(spool.path.c_str(), 0777) == 0);
   const std::string why =
@@ -408,9 +416,12 @@ TEST_CASE("pushrun flush: a report another user planted in our spool is not sent
   const pushrun::runner::Spool writer(spool.path, "pushrun_last_success_timestamp_seconds");
   for (const char* job : {"ours", "planted"}) {
     REQUIRE(writer
-                .Store({.method = "POST",
+                .Store({.target = {},
+                        .method = "POST",
                         .params = {.job_name = job},
-                        .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n"})
+                        .body = "# TYPE pushrun_exit_code gauge\npushrun_exit_code 0\n",
+                        .deletions = {},
+                        .path = {}})
                 .empty());
   }
   std::string planted;
