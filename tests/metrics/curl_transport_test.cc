@@ -117,9 +117,10 @@ TEST_CASE("Curl transport: a Send after Prepare reaches the gateway by name",
   CHECK(server.requests()[0].body == "a 1\n");
 }
 
-TEST_CASE("Curl transport: the handles Prepare set up carry the method, headers and body of the "
-          "Send that takes them",
-          "[metrics][transport]") {
+TEST_CASE(
+    "Curl transport: the handles Prepare set up carry the method, headers and body of the "
+    "Send that takes them",
+    "[metrics][transport]") {
   FaultServer server({ScriptedResponse::Status(202), ScriptedResponse::Status(200)});
   auto transport = MakeCurlTransport();
   // Prepared as a POST, as pushrun prepares its final push; sent as a DELETE without a body,
